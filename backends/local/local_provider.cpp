@@ -1,0 +1,322 @@
+#include "backends/local/local_provider.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "backends/local/sandbox.hpp"
+#include "core/duration.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+
+namespace backends::local {
+
+namespace {
+
+namespace fs = std::filesystem;
+using core::Error;
+using core::ErrorKind;
+
+constexpr int k_default_max_instances = 64;
+constexpr int k_default_gpus_per_model = 64;
+constexpr int k_type_sizes[] = {1, 2, 4, 8};
+
+int gpu_memory_gb(const std::string& model) {
+    static const std::map<std::string, int> known = {
+        {"H100", 80}, {"H200", 141}, {"B200", 180}, {"A100", 80}, {"L40S", 48}};
+    const auto it = known.find(model);
+    return it == known.end() ? 0 : it->second;
+}
+
+std::string current_user() {
+    if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+    return "root";
+}
+
+struct Capacity {
+    int max_instances = k_default_max_instances;
+    std::map<std::string, int> gpus;  // model -> emulated GPUs on this machine
+};
+
+Capacity read_capacity(const core::Settings& s) {
+    Capacity c;
+    if (const auto v = s.integer("max_instances")) {
+        if (*v < 1 || *v > 4096)
+            throw Error(ErrorKind::Usage, "config: " + s.path() + ".max_instances must be 1-4096");
+        c.max_instances = static_cast<int>(*v);
+    }
+    const core::Settings gpus = s.table("gpus");
+    if (gpus.empty()) {
+        for (const char* m : {"H100", "H200", "B200"})
+            c.gpus[m] = k_default_gpus_per_model;
+    } else {
+        static const std::regex model_re("[A-Za-z0-9]+");
+        for (const auto& model : gpus.keys()) {
+            const auto n = gpus.integer(model).value_or(0);
+            if (!std::regex_match(model, model_re) || n < 0 || n > 100000)
+                throw Error(ErrorKind::Usage,
+                            "config: " + gpus.path() + "." + model + " must be a GPU count");
+            if (n > 0) c.gpus[model] = static_cast<int>(n);
+        }
+    }
+    return c;
+}
+
+// "8xH100" -> (8, "H100")
+bool parse_type(const std::string& type, int& count, std::string& model) {
+    static const std::regex re("([0-9]+)x([A-Za-z0-9]+)");
+    std::smatch m;
+    if (!std::regex_match(type, m, re)) return false;
+    count = std::stoi(m[1]);
+    model = m[2];
+    return count > 0;
+}
+
+class LocalProvider final : public core::Provider {
+  public:
+    explicit LocalProvider(const core::ProviderContext& ctx)
+        : m_root(ctx.state_dir),
+          m_capacity(read_capacity(ctx.settings)),
+          m_user(ctx.settings.string("user").value_or(current_user())) {}
+
+    core::Capabilities capabilities() const override {
+        core::Capabilities c;
+        c.multi_node = true;
+        c.containers = false;
+        c.volumes = false;
+        c.regions = false;
+        return c;
+    }
+
+    std::vector<core::InstanceType> catalog() override {
+        const Usage used = usage();
+        std::vector<core::InstanceType> out;
+        for (const auto& [model, total] : m_capacity.gpus) {
+            const int free_gpus = total - (used.gpus.count(model) ? used.gpus.at(model) : 0);
+            for (int size : k_type_sizes) {
+                if (size > total) continue;
+                core::InstanceType t;
+                t.name = std::to_string(size) + "x" + model;
+                t.gpu_model = model;
+                t.gpu_count = size;
+                t.gpu_memory_gb = gpu_memory_gb(model);
+                t.price_per_hour = 0;
+                t.available = std::max(
+                    0, std::min(free_gpus / size, m_capacity.max_instances - used.instances));
+                t.multi_node = true;
+                t.emulated = true;
+                out.push_back(t);
+            }
+        }
+        return out;
+    }
+
+    void launch(std::span<const core::LaunchRequest> requests,
+                const LaunchedFn& launched) override {
+        ensure_root();
+        struct Pending {
+            SandboxRecord record;
+            const core::LaunchRequest* request;
+        };
+        std::vector<Pending> fresh;
+        std::vector<std::string> existing;
+        {
+            core::FileLock lock(m_root / "lock");
+            const Usage used = usage();
+            std::map<std::string, int> need;
+            int new_instances = 0;
+            for (const auto& q : requests) {
+                if (used.names.count(q.name)) {
+                    existing.push_back(q.name);  // a retried launch: the sandbox is already there
+                    continue;
+                }
+                ++new_instances;
+                if (q.role == core::Role::Worker) {
+                    int count = 0;
+                    std::string model;
+                    if (!parse_type(q.type, count, model) || !m_capacity.gpus.count(model))
+                        throw Error(ErrorKind::Usage, "local provider has no type " + q.type);
+                    need[model] += count;
+                }
+            }
+            check_capacity(used, need, new_instances);
+
+            std::set<std::string> taken = used.addresses;
+            int next_public = 0, next_private = 0;
+            auto allocate = [&](bool is_public) {
+                int& k = is_public ? next_public : next_private;
+                std::string a;
+                do
+                    a = loopback_address(is_public, k++);
+                while (taken.count(a));
+                taken.insert(a);
+                return a;
+            };
+            const std::int64_t now = core::now_unix();
+            for (const auto& q : requests) {
+                if (used.names.count(q.name)) continue;
+                SandboxRecord r;
+                r.name = q.name;
+                r.cluster = q.cluster_id;
+                r.role = core::to_string(q.role);
+                r.type = q.role == core::Role::Jumphost ? "jumphost" : q.type;
+                if (q.role == core::Role::Worker) parse_type(q.type, r.gpu_count, r.gpu_model);
+                // Workers of a multi-node cluster sit on the private range behind the jumphost.
+                const bool multi = std::any_of(requests.begin(), requests.end(), [](const auto& x) {
+                    return x.role == core::Role::Jumphost;
+                });
+                r.address = allocate(!multi || q.role == core::Role::Jumphost);
+                r.port = free_port(r.address);
+                r.user = m_user;
+                r.created_at = now;
+                Sandbox(instances_dir(), r.name).write_record(r);
+                fresh.push_back({r, &q});
+            }
+        }
+        for (const auto& name : existing)
+            launched(name, name);
+        for (const auto& p : fresh)
+            launched(p.record.name, p.record.name);
+
+        // Machines come up in parallel: a cluster of eight takes about as long as one.
+        std::vector<std::string> errors(fresh.size());
+        std::vector<std::thread> threads;
+        for (std::size_t k = 0; k < fresh.size(); ++k)
+            threads.emplace_back([&, k] {
+                Sandbox box(instances_dir(), fresh[k].record.name);
+                // terminate() may have come first (the cluster was destroyed meanwhile).
+                if (!box.exists()) return;
+                try {
+                    box.start(fresh[k].record, fresh[k].request->authorized_keys);
+                } catch (const std::exception& e) {
+                    errors[k] = e.what();
+                }
+                if (!box.exists()) box.destroy();  // terminated while starting: no sshd left
+            });
+        for (auto& t : threads)
+            t.join();
+        // A sandbox that did not start is reported by describe() as unhealthy, with the reason;
+        // the engine turns that into FAILED and releases the rest.
+    }
+
+    std::map<std::string, core::Observation> describe(std::span<const std::string> ids) override {
+        std::map<std::string, core::Observation> out;
+        for (const auto& id : ids) {
+            Sandbox s(instances_dir(), id);
+            if (!s.exists()) continue;
+            SandboxRecord r;
+            try {
+                r = s.record();
+            } catch (const Error&) {
+                continue;
+            }
+            core::Observation o;
+            o.public_ip = r.address;
+            o.private_ip = r.address;
+            if (r.role == "worker" && r.address.rfind("127.1.", 0) == 0) o.public_ip.clear();
+            o.ssh_port = r.port;
+            o.ssh_user = r.user;
+            o.host_key = s.host_key();
+            if (s.sshd_pid() != 0) {
+                o.state = core::ProviderState::Active;
+            } else if (const auto why = s.failure(); !why.empty()) {
+                o.state = core::ProviderState::Unhealthy;
+                o.detail = why;
+            } else if (core::now_unix() - r.created_at < 60 && !fs::exists(s.dir() / "etc")) {
+                o.state = core::ProviderState::Booting;  // reserved, not laid out yet
+            } else {
+                o.state = core::ProviderState::Unhealthy;
+                o.detail = "sshd is not running";
+            }
+            out.emplace(id, o);
+        }
+        return out;
+    }
+
+    void terminate(std::span<const std::string> ids) override {
+        std::vector<std::thread> threads;
+        for (const auto& id : ids)
+            threads.emplace_back([this, id] { Sandbox(instances_dir(), id).destroy(); });
+        for (auto& t : threads)
+            t.join();
+    }
+
+    std::chrono::milliseconds poll_interval() const override {
+        return std::chrono::milliseconds(100);
+    }
+
+  private:
+    struct Usage {
+        int instances = 0;
+        std::map<std::string, int> gpus;
+        std::set<std::string> names;
+        std::set<std::string> addresses;
+    };
+
+    fs::path instances_dir() const { return m_root / "instances"; }
+
+    void ensure_root() const {
+        core::ensure_dir(instances_dir(), 0700);
+        // sshd refuses to start as root without its privilege separation directory.
+        if (::geteuid() == 0) core::ensure_dir("/run/sshd", 0755);
+        if (::access("/usr/sbin/sshd", X_OK) != 0)
+            throw Error(ErrorKind::Provider, "the local provider needs sshd (/usr/sbin/sshd)",
+                        "install it: apt-get install openssh-server");
+    }
+
+    Usage usage() const {
+        Usage u;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(instances_dir(), ec)) {
+            Sandbox s(instances_dir(), entry.path().filename().string());
+            SandboxRecord r;
+            try {
+                r = s.record();
+            } catch (const Error&) {
+                continue;
+            }
+            ++u.instances;
+            if (r.gpu_count > 0) u.gpus[r.gpu_model] += r.gpu_count;
+            u.names.insert(r.name);
+            u.addresses.insert(r.address);
+        }
+        return u;
+    }
+
+    void check_capacity(const Usage& used, const std::map<std::string, int>& need,
+                        int new_instances) const {
+        for (const auto& [model, n] : need) {
+            const int total = m_capacity.gpus.at(model);
+            const int in_use = used.gpus.count(model) ? used.gpus.at(model) : 0;
+            if (in_use + n > total)
+                throw core::CapacityError(
+                    "no capacity: needs " + std::to_string(n) + " " + model + " GPUs, " +
+                        std::to_string(total - in_use) + " of " + std::to_string(total) +
+                        " free on the local provider",
+                    "see free capacity with: grid types; raise it under [providers.local.gpus]");
+        }
+        if (used.instances + new_instances > m_capacity.max_instances)
+            throw core::CapacityError(
+                "no capacity: needs " + std::to_string(new_instances) + " instances, " +
+                    std::to_string(m_capacity.max_instances - used.instances) + " of " +
+                    std::to_string(m_capacity.max_instances) + " free on the local provider",
+                "destroy a cluster, or raise providers.local.max_instances");
+    }
+
+    fs::path m_root;
+    Capacity m_capacity;
+    std::string m_user;
+};
+
+}  // namespace
+
+std::unique_ptr<core::Provider> make_provider(const core::ProviderContext& context) {
+    return std::make_unique<LocalProvider>(context);
+}
+
+}  // namespace backends::local

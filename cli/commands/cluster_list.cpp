@@ -1,0 +1,147 @@
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <iostream>
+#include <set>
+
+#include "cli/commands/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/output/progress.hpp"
+#include "cli/output/views.hpp"
+#include "core/errors.hpp"
+
+namespace cli {
+
+namespace {
+
+struct ListOptions {
+    std::vector<std::string> status;
+    bool all = false;
+    std::string search;
+    std::string provider;
+    std::string sort = "created";
+    bool refresh = false;
+};
+
+const std::vector<std::string> k_sort_fields = {"created", "id",    "name",   "status",
+                                                "type",    "nodes", "expires"};
+
+bool contains_ci(const std::string& haystack, const std::string& needle) {
+    auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
+                          [](char a, char b) {
+                              return std::tolower(static_cast<unsigned char>(a)) ==
+                                     std::tolower(static_cast<unsigned char>(b));
+                          });
+    return it != haystack.end();
+}
+
+bool matches_search(const core::Cluster& c, const std::string& text) {
+    if (contains_ci(c.id, text) || contains_ci(c.name, text) || contains_ci(c.type, text) ||
+        contains_ci(c.provider, text) || contains_ci(c.group, text))
+        return true;
+    for (const auto& [k, v] : c.labels)
+        if (contains_ci(k + "=" + v, text)) return true;
+    return false;
+}
+
+void sort_clusters(std::vector<core::Cluster>& list, const std::string& field) {
+    auto by = [&](auto key) {
+        std::stable_sort(
+            list.begin(), list.end(),
+            [&](const core::Cluster& a, const core::Cluster& b) { return key(a) < key(b); });
+    };
+    if (field == "created")
+        by([](const core::Cluster& c) { return c.created_at; });
+    else if (field == "id")
+        by([](const core::Cluster& c) { return c.id; });
+    else if (field == "name")
+        by([](const core::Cluster& c) { return c.name; });
+    else if (field == "type")
+        by([](const core::Cluster& c) { return c.type; });
+    else if (field == "nodes")
+        by([](const core::Cluster& c) { return c.nodes; });
+    // Most urgent first: failures, then clusters still changing, then running ones.
+    else if (field == "status")
+        by([](const core::Cluster& c) { return -core::status_priority(c.status()); });
+    else if (field == "expires")
+        by([](const core::Cluster& c) {
+            return c.expires_at.value_or(std::numeric_limits<std::int64_t>::max());
+        });
+}
+
+void run_cluster_list(Context& ctx, const ListOptions& o) {
+    std::set<core::State> wanted;
+    for (const auto& s : o.status) {
+        const auto st = core::parse_state(s);
+        if (!st)
+            throw core::Error(core::ErrorKind::Usage, "unknown status '" + s + "'",
+                              "statuses: PENDING PROVISIONING CONFIGURING CONTAINER_CREATING "
+                              "RUNNING DESTROYING DESTROYED FAILED");
+        wanted.insert(*st);
+    }
+    if (std::find(k_sort_fields.begin(), k_sort_fields.end(), o.sort) == k_sort_fields.end())
+        throw core::Error(core::ErrorKind::Usage, "cannot sort by '" + o.sort + "'",
+                          "fields: created, id, name, status, type, nodes, expires");
+
+    core::ClusterQuery q;
+    q.include_archived = o.all;
+    q.provider = o.provider;
+    auto clusters = ctx.store().list_clusters(q);
+    if (o.refresh) {
+        for (auto& c : clusters) {
+            const auto s = c.status();
+            if (s == core::State::Destroyed ||
+                (s == core::State::Failed && !c.instances.empty() &&
+                 std::none_of(c.instances.begin(), c.instances.end(),
+                              [](const core::Instance& i) { return core::is_live(i.state); })))
+                continue;
+            try {
+                c = ctx.engine().refresh(c.id);
+            } catch (const core::Error& e) {
+                ctx.observer().on_warning("cannot refresh " + c.id + ": " + e.what());
+            }
+        }
+    }
+    std::vector<core::Cluster> shown;
+    for (auto& c : clusters) {
+        if (!wanted.empty() && !wanted.count(c.status())) continue;
+        if (!o.search.empty() && !matches_search(c, o.search)) continue;
+        shown.push_back(std::move(c));
+    }
+    sort_clusters(shown, o.sort);
+
+    if (ctx.json())
+        print_clusters_json(std::cout, shown);
+    else if (ctx.quiet())
+        for (const auto& c : shown)
+            std::cout << c.id << '\n';
+    else if (shown.empty())
+        std::cerr << (clusters.empty() ? "No clusters. Create one with: grid cluster create 1xH100 "
+                                         "-i ~/.ssh/id_ed25519.pub\n"
+                                       : "No cluster matches.\n");
+    else
+        print_clusters_table(std::cout, shown, ctx.color_stdout());
+}
+
+}  // namespace
+
+void register_cluster_list(CLI::App& parent, Context& ctx) {
+    auto o = std::make_shared<ListOptions>();
+    auto* cmd = parent.add_subcommand("list", "List clusters");
+    cmd->alias("ls");
+    cmd->add_option("--status", o->status, "Only clusters with these statuses (comma-separated)")
+        ->delimiter(',')
+        ->type_name("STATUS");
+    cmd->add_flag("-a,--all", o->all, "Include archived clusters");
+    cmd->add_option("--search", o->search,
+                    "Only clusters whose id, name, type, group or labels contain TEXT")
+        ->type_name("TEXT");
+    cmd->add_option("--provider", o->provider, "Only clusters of this provider")
+        ->type_name("PROVIDER");
+    cmd->add_option("--sort", o->sort,
+                    "Sort by created (default), id, name, status, type, nodes, expires")
+        ->type_name("FIELD");
+    cmd->add_flag("--refresh", o->refresh, "Ask the providers for the current state first");
+    cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_list(ctx, *o); }; });
+}
+
+}  // namespace cli

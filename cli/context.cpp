@@ -1,0 +1,80 @@
+#include "cli/context.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/output/progress.hpp"
+#include "cli/output/style.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "core/process.hpp"
+
+namespace cli {
+
+Context::Context() = default;
+Context::~Context() = default;
+
+bool Context::color_stdout() const {
+    return color_enabled(STDOUT_FILENO, global.no_color);
+}
+bool Context::color_stderr() const {
+    return color_enabled(STDERR_FILENO, global.no_color);
+}
+
+const core::Paths& Context::paths() {
+    if (!m_paths) {
+        m_paths = core::resolve_paths(
+            global.config.empty() ? std::nullopt : std::optional<std::string>(global.config));
+    }
+    return *m_paths;
+}
+
+const core::Config& Context::config() {
+    if (!m_config) {
+        const auto& p = paths();
+        if (!global.config.empty() && !std::filesystem::exists(p.config_file))
+            throw core::Error(core::ErrorKind::Usage,
+                              "config file " + p.config_file.string() + " does not exist");
+        m_config = core::Config::load(p.config_file);
+    }
+    return *m_config;
+}
+
+core::Store& Context::store() {
+    if (!m_store) {
+        core::ensure_dir(paths().state_dir, 0700);
+        m_store = core::Store::open(paths().db());
+    }
+    return *m_store;
+}
+
+ProgressObserver& Context::observer() {
+    if (!m_observer) m_observer = std::make_unique<ProgressObserver>(*this);
+    return *m_observer;
+}
+
+core::Engine& Context::engine() {
+    if (!m_engine) {
+        m_engine = std::make_unique<core::Engine>(store(), config(), paths(), observer());
+        const auto self = core::self_executable();
+        if (!self.empty()) m_engine->set_watchdog_command({self.string(), "__watchdog"});
+    }
+    return *m_engine;
+}
+
+bool Context::confirm(const std::string& question, const std::string& flag_hint) {
+    if (global.yes) return true;
+    if (!::isatty(STDIN_FILENO))
+        throw core::Error(
+            core::ErrorKind::Usage,
+            "refusing to " + question + " without confirmation: stdin is not a terminal",
+            flag_hint);
+    std::cerr << question << "? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES" || answer == "Yes";
+}
+
+}  // namespace cli

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/engine.hpp"
+#include "core/store.hpp"
+
+namespace cli {
+
+class ProgressObserver;
+
+struct GlobalOptions {
+    std::string profile;
+    std::string config;
+    std::string output = "table";
+    bool json = false;
+    bool quiet = false;
+    int verbose = 0;
+    bool no_color = false;
+    bool yes = false;
+};
+
+// What every command shares: the global options, and the store, config and engine, each
+// opened on first use so that a command only pays for what it touches.
+class Context {
+  public:
+    Context();
+    ~Context();
+
+    GlobalOptions global;
+    std::function<void()> run;  // set by the command the parser selected
+    std::string argv0;
+
+    bool json() const { return global.json || global.output == "json"; }
+    bool quiet() const { return global.quiet; }
+    bool color_stdout() const;
+    bool color_stderr() const;
+
+    const core::Paths& paths();
+    const core::Config& config();
+    core::Store& store();
+    core::Engine& engine();
+    ProgressObserver& observer();
+
+    // On a terminal: asks and returns the answer. Off a terminal: requires --yes.
+    bool confirm(const std::string& question, const std::string& flag_hint);
+
+  private:
+    std::optional<core::Paths> m_paths;
+    std::optional<core::Config> m_config;
+    std::optional<core::Store> m_store;
+    std::unique_ptr<ProgressObserver> m_observer;
+    std::unique_ptr<core::Engine> m_engine;
+};
+
+}  // namespace cli

@@ -1,0 +1,98 @@
+#include "core/duration.hpp"
+
+#include <ctime>
+#include <limits>
+
+#include "core/errors.hpp"
+
+namespace core {
+
+namespace {
+
+Error bad_duration(std::string_view text) {
+    return Error(ErrorKind::Usage, "invalid duration '" + std::string(text) + "'",
+                 "use a number with a unit: 90s, 30m, 2h, 1d (or sums such as 1h30m)");
+}
+
+std::int64_t unit_seconds(char unit) {
+    switch (unit) {
+        case 's':
+            return 1;
+        case 'm':
+            return 60;
+        case 'h':
+            return 3600;
+        case 'd':
+            return 86400;
+        case 'w':
+            return 7 * 86400;
+        default:
+            return 0;
+    }
+}
+
+}  // namespace
+
+std::chrono::seconds parse_duration(std::string_view text) {
+    if (text.empty()) throw bad_duration(text);
+    constexpr std::int64_t limit = std::int64_t{100} * 365 * 86400;  // a century is plenty
+    std::int64_t total = 0;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        std::int64_t value = 0;
+        std::size_t digits = 0;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+            value = value * 10 + (text[i] - '0');
+            if (value > limit) throw bad_duration(text);
+            ++i;
+            ++digits;
+        }
+        if (digits == 0 || i >= text.size()) throw bad_duration(text);
+        const std::int64_t unit = unit_seconds(text[i]);
+        if (unit == 0) throw bad_duration(text);
+        ++i;
+        total += value * unit;
+        if (total > limit) throw bad_duration(text);
+    }
+    if (total <= 0) throw bad_duration(text);
+    return std::chrono::seconds(total);
+}
+
+std::string format_duration(std::chrono::seconds d) {
+    std::int64_t s = d.count();
+    if (s < 0) s = 0;
+    struct Unit {
+        std::int64_t seconds;
+        char name;
+    };
+    static constexpr Unit units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    std::string out;
+    int used = 0;
+    for (const auto& u : units) {
+        if (used == 2) break;
+        const std::int64_t n = s / u.seconds;
+        if (n > 0) {
+            out += std::to_string(n) + u.name;
+            s -= n * u.seconds;
+            ++used;
+        } else if (used > 0) {
+            break;  // "1d5m" reads worse than "1d"; stop at the first empty unit after the lead
+        }
+    }
+    return out.empty() ? "0s" : out;
+}
+
+std::int64_t now_unix() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+std::string format_rfc3339(std::int64_t unix_seconds) {
+    const std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace core

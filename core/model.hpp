@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ids.hpp"
+#include "core/lifecycle.hpp"
+
+namespace core {
+
+// What a provider sells: "8xH100" is 8 H100 GPUs in one node.
+struct InstanceType {
+    std::string name;       // grid's name, e.g. "8xH100"
+    std::string gpu_model;  // "H100"
+    int gpu_count = 0;
+    int gpu_memory_gb = 0;  // per GPU
+    int vcpus = 0;
+    int memory_gb = 0;
+    double price_per_hour = 0;  // USD per node-hour
+    int available = 0;          // nodes that could be launched now
+    bool multi_node = true;
+    bool emulated = false;  // GPUs are not real (local provider)
+    std::vector<std::string> regions;
+};
+
+struct Instance {
+    std::string id;  // "{cluster}-jumphost" or "{cluster}-N"
+    std::string cluster_id;
+    Role role = Role::Worker;
+    int index = 0;  // -1 for the jumphost
+    State state = State::Pending;
+    std::string state_reason;  // why the last transition happened (shown for FAILED)
+    std::string provider_id;   // the provider's own id once launched
+    std::string public_ip;
+    std::string private_ip;
+    int ssh_port = 22;
+    std::string ssh_user;
+    std::string host_key;  // "ssh-ed25519 AAAA..." when the provider reports it
+    std::string gpu_model;
+    int gpu_count = 0;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+};
+
+struct Cluster {
+    std::string id;
+    std::string name;
+    std::string provider;  // backend name, e.g. "local"
+    std::string profile;   // config profile the cluster was created with ("" = none)
+    std::string region;
+    std::string type;  // instance type name of the workers
+    int nodes = 1;     // workers (a multi-node cluster also has a jumphost)
+    std::string container;
+    std::string group;  // "category:group"
+    std::map<std::string, std::string> labels;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::optional<std::int64_t> expires_at;  // from --ttl
+    std::optional<std::int64_t> ended_at;
+    bool archived = false;
+    EndReason end_reason = EndReason::None;
+    std::string end_detail;
+    std::vector<Instance> instances;  // jumphost first, then workers by index
+
+    State status() const;
+    bool multi_node() const { return nodes >= 2; }
+};
+
+struct Event {
+    std::int64_t id = 0;
+    std::int64_t at_ms = 0;
+    std::string cluster_id;
+    std::string instance_id;  // empty for cluster-wide events
+    std::string kind;         // "transition", "observed", "created", "note", ...
+    std::optional<State> from;
+    std::optional<State> to;
+    std::string message;
+};
+
+struct SshKey {
+    std::string name;
+    std::string public_key;  // one line, "type base64 [comment]"
+    std::string fingerprint;
+    std::int64_t created_at = 0;
+};
+
+}  // namespace core

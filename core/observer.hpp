@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "core/lifecycle.hpp"
+
+namespace core {
+
+// How the core reports what it is doing; the command line decides what to show and where.
+class Observer {
+  public:
+    virtual ~Observer() = default;
+    virtual void on_transition(const std::string& /*instance_id*/, State /*from*/, State /*to*/,
+                               const std::string& /*reason*/) {}
+    virtual void on_progress(const std::string& /*message*/) {}
+    virtual void on_warning(const std::string& /*message*/) {}
+};
+
+// Set by the command line's SIGINT handler; long operations check it between steps.
+bool interrupted();
+void set_interrupted(bool value = true);
+
+}  // namespace core

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/errors.hpp"
+#include "core/model.hpp"
+
+namespace core {
+
+struct Capabilities {
+    bool multi_node = true;
+    bool containers = false;
+    bool volumes = false;
+    bool regions = false;
+};
+
+// Everything a backend gets from grid when it is constructed.
+struct ProviderContext {
+    std::string name;                 // the backend's registered name
+    Settings settings;                // the profile, or [providers.NAME]
+    std::filesystem::path state_dir;  // a directory the backend owns (under grid's state dir)
+};
+
+// One instance to launch. The name ("{cluster}-{role}") is also the idempotency key: a provider
+// asked to launch a name it already runs reports the existing instance instead of a second one.
+struct LaunchRequest {
+    std::string name;
+    std::string cluster_id;
+    Role role = Role::Worker;
+    std::string type;  // grid's type name for workers; a provider picks a small type for jumphosts
+    std::string region;
+    std::vector<std::string> authorized_keys;  // public key lines
+};
+
+// What the provider says about an instance.
+enum class ProviderState { Booting, Active, Unhealthy, Terminating, Terminated, Preempted };
+const char* to_string(ProviderState state);
+
+struct Observation {
+    ProviderState state = ProviderState::Booting;
+    std::string detail;  // the provider's own words, e.g. "sshd exited"
+    std::string public_ip;
+    std::string private_ip;
+    int ssh_port = 22;
+    std::string ssh_user;
+    std::string host_key;  // "ssh-ed25519 AAAA..." when known
+};
+
+// Raised by launch() when the provider has no room for the request.
+class CapacityError : public Error {
+  public:
+    explicit CapacityError(std::string message, std::string hint = {})
+        : Error(ErrorKind::Provider, std::move(message), std::move(hint)) {}
+};
+
+// A backend that rents machines. The engine owns the lifecycle, the store, retries of whole
+// operations and the events; a provider only talks to its API (or, for local, this machine).
+class Provider {
+  public:
+    virtual ~Provider() = default;
+
+    virtual Capabilities capabilities() const = 0;
+    virtual std::vector<InstanceType> catalog() = 0;
+
+    // Launches the requests, reporting each one with its provider id as soon as the provider
+    // has accepted it, on the calling thread, so that the engine records it before going on.
+    using LaunchedFn = std::function<void(const std::string& name, const std::string& provider_id)>;
+    virtual void launch(std::span<const LaunchRequest> requests, const LaunchedFn& launched) = 0;
+
+    // One batched look at many instances. An id missing from the result is unknown to the
+    // provider (gone, or never existed).
+    virtual std::map<std::string, Observation> describe(
+        std::span<const std::string> provider_ids) = 0;
+
+    // Asks for all of them to go away. Unknown ids are not an error.
+    virtual void terminate(std::span<const std::string> provider_ids) = 0;
+
+    // How long to wait between two describe() calls while waiting for a state change.
+    virtual std::chrono::milliseconds poll_interval() const { return std::chrono::seconds(5); }
+};
+
+}  // namespace core

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/provider.hpp"
+
+namespace core {
+
+// Backends register a constructor under their name; the core only ever asks by name.
+using ProviderFactory = std::function<std::unique_ptr<Provider>(const ProviderContext&)>;
+
+void register_provider(const std::string& name, ProviderFactory factory);
+std::vector<std::string> provider_names();
+bool has_provider(const std::string& name);
+// Throws core::Error (Usage) for an unknown name, listing the known ones.
+std::unique_ptr<Provider> make_provider(const ProviderContext& context);
+
+}  // namespace core

@@ -1,0 +1,539 @@
+#include "core/store.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "core/duration.hpp"
+#include "core/errors.hpp"
+
+namespace core {
+
+namespace {
+
+// Long enough for eight processes creating and destroying at once to queue behind each other.
+constexpr int k_busy_timeout_ms = 30000;
+
+// Each entry moves the schema one version up. Never edit an entry that has shipped: add one.
+constexpr const char* k_migrations[] = {
+    // 1: clusters, instances, events, keys
+    R"sql(
+CREATE TABLE clusters(
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  provider TEXT NOT NULL,
+  profile TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  type TEXT NOT NULL,
+  nodes INTEGER NOT NULL,
+  container TEXT NOT NULL DEFAULT '',
+  grp TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  ended_at INTEGER,
+  archived INTEGER NOT NULL DEFAULT 0,
+  end_reason TEXT NOT NULL DEFAULT '',
+  end_detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX clusters_name ON clusters(name);
+CREATE TABLE instances(
+  id TEXT PRIMARY KEY,
+  cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT NOT NULL DEFAULT '',
+  provider_id TEXT NOT NULL DEFAULT '',
+  public_ip TEXT NOT NULL DEFAULT '',
+  private_ip TEXT NOT NULL DEFAULT '',
+  ssh_port INTEGER NOT NULL DEFAULT 22,
+  ssh_user TEXT NOT NULL DEFAULT '',
+  host_key TEXT NOT NULL DEFAULT '',
+  gpu_model TEXT NOT NULL DEFAULT '',
+  gpu_count INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX instances_cluster ON instances(cluster_id, idx);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  cluster_id TEXT NOT NULL,
+  instance_id TEXT NOT NULL DEFAULT '',
+  kind TEXT NOT NULL,
+  from_state TEXT,
+  to_state TEXT,
+  message TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_cluster ON events(cluster_id, id);
+CREATE TABLE keys(
+  name TEXT PRIMARY KEY,
+  public_key TEXT NOT NULL UNIQUE,
+  fingerprint TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+)sql",
+};
+static_assert(std::size(k_migrations) == Store::k_schema_version);
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+[[noreturn]] void fail(sqlite3* db, const std::string& what) {
+    const int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
+    std::string message = "state store: " + what + ": " + (db ? sqlite3_errmsg(db) : "unknown");
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        throw Error(ErrorKind::Other, message,
+                    "another grid process held the database for too long; retry");
+    throw Error(ErrorKind::Other, message);
+}
+
+class Stmt {
+  public:
+    Stmt(sqlite3* db, const char* sql) : m_db(db) {
+        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) fail(db, "prepare");
+    }
+    ~Stmt() { sqlite3_finalize(m_stmt); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    Stmt& bind(int i, const std::string& v) {
+        sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
+    Stmt& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(m_stmt, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+    Stmt& bind(int i, std::optional<std::int64_t> v) {
+        if (v) return bind(i, *v);
+        sqlite3_bind_null(m_stmt, i);
+        return *this;
+    }
+
+    // true while there is a row
+    bool step() {
+        const int rc = sqlite3_step(m_stmt);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        fail(m_db, "step");
+    }
+    void run() {
+        while (step()) {
+        }
+    }
+
+    std::string text(int col) const {
+        const auto* p = sqlite3_column_text(m_stmt, col);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)))
+                 : std::string();
+    }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    std::optional<std::int64_t> opt_integer(int col) const {
+        if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
+        return integer(col);
+    }
+
+  private:
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string message = err ? err : "exec";
+        sqlite3_free(err);
+        fail(db, message);
+    }
+}
+
+// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+// writes can hit SQLITE_BUSY without the busy handler ever being called.
+class WriteTx {
+  public:
+    explicit WriteTx(sqlite3* db) : m_db(db) { exec(db, "BEGIN IMMEDIATE"); }
+    ~WriteTx() {
+        if (!m_done) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void commit() {
+        exec(m_db, "COMMIT");
+        m_done = true;
+    }
+
+  private:
+    sqlite3* m_db;
+    bool m_done = false;
+};
+
+constexpr const char* k_cluster_columns =
+    "id, name, provider, profile, region, type, nodes, container, grp, labels, created_at, "
+    "updated_at, expires_at, ended_at, archived, end_reason, end_detail";
+
+Cluster read_cluster(const Stmt& s) {
+    Cluster c;
+    c.id = s.text(0);
+    c.name = s.text(1);
+    c.provider = s.text(2);
+    c.profile = s.text(3);
+    c.region = s.text(4);
+    c.type = s.text(5);
+    c.nodes = static_cast<int>(s.integer(6));
+    c.container = s.text(7);
+    c.group = s.text(8);
+    const auto labels = nlohmann::json::parse(s.text(9), nullptr, false);
+    if (labels.is_object())
+        for (const auto& [k, v] : labels.items())
+            if (v.is_string()) c.labels[k] = v.get<std::string>();
+    c.created_at = s.integer(10);
+    c.updated_at = s.integer(11);
+    c.expires_at = s.opt_integer(12);
+    c.ended_at = s.opt_integer(13);
+    c.archived = s.integer(14) != 0;
+    c.end_reason = parse_end_reason(s.text(15)).value_or(EndReason::None);
+    c.end_detail = s.text(16);
+    return c;
+}
+
+constexpr const char* k_instance_columns =
+    "id, cluster_id, role, idx, state, state_reason, provider_id, public_ip, private_ip, "
+    "ssh_port, ssh_user, host_key, gpu_model, gpu_count, created_at, updated_at";
+
+Instance read_instance(const Stmt& s) {
+    Instance i;
+    i.id = s.text(0);
+    i.cluster_id = s.text(1);
+    i.role = s.text(2) == "jumphost" ? Role::Jumphost : Role::Worker;
+    i.index = static_cast<int>(s.integer(3));
+    i.state = parse_state(s.text(4)).value_or(State::Failed);
+    i.state_reason = s.text(5);
+    i.provider_id = s.text(6);
+    i.public_ip = s.text(7);
+    i.private_ip = s.text(8);
+    i.ssh_port = static_cast<int>(s.integer(9));
+    i.ssh_user = s.text(10);
+    i.host_key = s.text(11);
+    i.gpu_model = s.text(12);
+    i.gpu_count = static_cast<int>(s.integer(13));
+    i.created_at = s.integer(14);
+    i.updated_at = s.integer(15);
+    return i;
+}
+
+void insert_event(sqlite3* db, const Event& e) {
+    Stmt s(db,
+           "INSERT INTO events(at_ms, cluster_id, instance_id, kind, from_state, to_state, "
+           "message) VALUES(?,?,?,?,?,?,?)");
+    s.bind(1, e.at_ms ? e.at_ms : now_ms()).bind(2, e.cluster_id).bind(3, e.instance_id);
+    s.bind(4, e.kind);
+    if (e.from) s.bind(5, to_string(*e.from));
+    if (e.to) s.bind(6, to_string(*e.to));
+    s.bind(7, e.message).run();
+}
+
+}  // namespace
+
+struct Store::Impl {
+    sqlite3* db = nullptr;
+    ~Impl() {
+        if (db) sqlite3_close_v2(db);
+    }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Store::~Store() = default;
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+
+Store Store::open(const std::filesystem::path& path) {
+    auto impl = std::make_unique<Impl>();
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
+        fail(impl->db, "open " + path.string());
+    sqlite3* db = impl->db;
+    sqlite3_busy_timeout(db, k_busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 0);
+
+    // journal_mode=WAL is persistent; only the first open of a new file pays for switching.
+    std::string mode;
+    {
+        Stmt s(db, "PRAGMA journal_mode");
+        if (s.step()) mode = s.text(0);
+    }  // the statement must be finished before the mode can change
+    if (mode != "wal") exec(db, "PRAGMA journal_mode=WAL");
+    exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+
+    Store store(std::move(impl));
+    int version = store.schema_version();
+    if (version > k_schema_version)
+        throw Error(ErrorKind::Other,
+                    "state store " + path.string() + " has schema version " +
+                        std::to_string(version) + ", newer than this grid understands (" +
+                        std::to_string(k_schema_version) + ")",
+                    "upgrade grid, or point GRID_STATE_DIR at another directory");
+    if (version < k_schema_version) {
+        WriteTx tx(db);
+        version = store.schema_version();  // another process may have migrated meanwhile
+        for (int v = version; v < k_schema_version; ++v)
+            exec(db, k_migrations[v]);
+        if (version < k_schema_version)
+            exec(db, ("PRAGMA user_version=" + std::to_string(k_schema_version)).c_str());
+        tx.commit();
+    }
+    return store;
+}
+
+int Store::schema_version() const {
+    Stmt s(m_impl->db, "PRAGMA user_version");
+    return s.step() ? static_cast<int>(s.integer(0)) : 0;
+}
+
+void Store::insert_cluster(const Cluster& c) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [k, v] : c.labels)
+        labels[k] = v;
+    Stmt s(db,
+           "INSERT INTO clusters(id, name, provider, profile, region, type, nodes, container, grp, "
+           "labels, created_at, updated_at, expires_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind(1, c.id).bind(2, c.name).bind(3, c.provider).bind(4, c.profile).bind(5, c.region);
+    s.bind(6, c.type).bind(7, c.nodes).bind(8, c.container).bind(9, c.group);
+    s.bind(10, labels.dump()).bind(11, c.created_at).bind(12, c.created_at);
+    s.bind(13, c.expires_at).run();
+    for (const auto& i : c.instances) {
+        Stmt si(db,
+                "INSERT INTO instances(id, cluster_id, role, idx, state, gpu_model, gpu_count, "
+                "created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?)");
+        si.bind(1, i.id).bind(2, c.id).bind(3, to_string(i.role)).bind(4, i.index);
+        si.bind(5, to_string(i.state)).bind(6, i.gpu_model).bind(7, i.gpu_count);
+        si.bind(8, c.created_at).bind(9, c.created_at).run();
+    }
+    Event e;
+    e.cluster_id = c.id;
+    e.kind = "created";
+    e.message = std::to_string(c.nodes) + " x " + c.type + " on " + c.provider;
+    insert_event(db, e);
+    tx.commit();
+}
+
+std::optional<Cluster> Store::find_cluster(const std::string& id) const {
+    sqlite3* db = m_impl->db;
+    const std::string sql =
+        std::string("SELECT ") + k_cluster_columns + " FROM clusters WHERE id = ?";
+    Stmt s(db, sql.c_str());
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    Cluster c = read_cluster(s);
+    const std::string isql = std::string("SELECT ") + k_instance_columns +
+                             " FROM instances WHERE cluster_id = ? ORDER BY idx";
+    Stmt si(db, isql.c_str());
+    si.bind(1, id);
+    while (si.step())
+        c.instances.push_back(read_instance(si));
+    return c;
+}
+
+std::vector<Cluster> Store::list_clusters(const ClusterQuery& q) const {
+    sqlite3* db = m_impl->db;
+    std::string where = " WHERE 1=1";
+    if (!q.include_archived) where += " AND archived = 0";
+    if (!q.provider.empty()) where += " AND provider = ?1";
+    const std::string sql = std::string("SELECT ") + k_cluster_columns + " FROM clusters" + where +
+                            " ORDER BY created_at, id";
+    Stmt s(db, sql.c_str());
+    if (!q.provider.empty()) s.bind(1, q.provider);
+    std::vector<Cluster> out;
+    std::unordered_map<std::string, std::size_t> index;
+    while (s.step()) {
+        out.push_back(read_cluster(s));
+        index.emplace(out.back().id, out.size() - 1);
+    }
+    if (out.empty()) return out;
+    // One pass over the instances of the selected clusters, in the same read snapshot order.
+    const std::string isql = std::string("SELECT ") + k_instance_columns +
+                             " FROM instances WHERE cluster_id IN (SELECT id FROM clusters" +
+                             where + ") ORDER BY cluster_id, idx";
+    Stmt si(db, isql.c_str());
+    if (!q.provider.empty()) si.bind(1, q.provider);
+    while (si.step()) {
+        Instance i = read_instance(si);
+        const auto it = index.find(i.cluster_id);
+        if (it != index.end()) out[it->second].instances.push_back(std::move(i));
+    }
+    return out;
+}
+
+std::vector<std::string> Store::ids_with_name(const std::string& name,
+                                              bool include_archived) const {
+    Stmt s(m_impl->db, include_archived
+                           ? "SELECT id FROM clusters WHERE name = ? ORDER BY created_at"
+                           : "SELECT id FROM clusters WHERE name = ? AND archived = 0 "
+                             "ORDER BY created_at");
+    s.bind(1, name);
+    std::vector<std::string> ids;
+    while (s.step())
+        ids.push_back(s.text(0));
+    return ids;
+}
+
+std::vector<std::string> Store::ids_with_prefix(const std::string& prefix,
+                                                bool include_archived) const {
+    // substr() instead of LIKE: LIKE would treat '_' and '%' in the prefix as wildcards.
+    Stmt s(m_impl->db, include_archived
+                           ? "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1"
+                           : "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1 "
+                             "AND archived = 0");
+    s.bind(1, prefix);
+    std::vector<std::string> ids;
+    while (s.step())
+        ids.push_back(s.text(0));
+    return ids;
+}
+
+bool Store::transition(const std::string& instance_id, State from, State to,
+                       const std::string& reason) {
+    if (!allowed(from, to))
+        throw Error(ErrorKind::InvalidState, std::string("instance ") + instance_id +
+                                                 ": the lifecycle does not allow " +
+                                                 to_string(from) + " -> " + to_string(to));
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    std::string cluster_id;
+    {
+        Stmt s(db, "SELECT state, cluster_id FROM instances WHERE id = ?");
+        s.bind(1, instance_id);
+        if (!s.step()) throw Error(ErrorKind::NotFound, "no instance " + instance_id);
+        if (s.text(0) != to_string(from)) return false;
+        cluster_id = s.text(1);
+    }
+    const std::int64_t now = now_unix();
+    Stmt u(db, "UPDATE instances SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?");
+    u.bind(1, to_string(to)).bind(2, reason).bind(3, now).bind(4, instance_id).run();
+    Event e;
+    e.cluster_id = cluster_id;
+    e.instance_id = instance_id;
+    e.kind = "transition";
+    e.from = from;
+    e.to = to;
+    e.message = reason;
+    insert_event(db, e);
+    // A cluster ends when its last live instance does.
+    Stmt c(db,
+           "UPDATE clusters SET updated_at = ?1, ended_at = CASE WHEN ended_at IS NULL AND NOT "
+           "EXISTS (SELECT 1 FROM instances WHERE cluster_id = ?2 AND state NOT IN "
+           "('DESTROYED','FAILED')) THEN ?1 ELSE ended_at END WHERE id = ?2");
+    c.bind(1, now).bind(2, cluster_id).run();
+    tx.commit();
+    return true;
+}
+
+void Store::update_instance_endpoint(const Instance& i) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    Stmt s(db,
+           "UPDATE instances SET provider_id = ?, public_ip = ?, private_ip = ?, ssh_port = ?, "
+           "ssh_user = ?, host_key = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, i.provider_id).bind(2, i.public_ip).bind(3, i.private_ip).bind(4, i.ssh_port);
+    s.bind(5, i.ssh_user).bind(6, i.host_key).bind(7, now_unix()).bind(8, i.id).run();
+    tx.commit();
+}
+
+void Store::record_event(const Event& e) {
+    WriteTx tx(m_impl->db);
+    insert_event(m_impl->db, e);
+    tx.commit();
+}
+
+std::vector<Event> Store::events(const std::string& cluster_id, std::int64_t since_ms) const {
+    Stmt s(m_impl->db,
+           "SELECT id, at_ms, cluster_id, instance_id, kind, from_state, to_state, message FROM "
+           "events WHERE cluster_id = ? AND at_ms >= ? ORDER BY id");
+    s.bind(1, cluster_id).bind(2, since_ms);
+    std::vector<Event> out;
+    while (s.step()) {
+        Event e;
+        e.id = s.integer(0);
+        e.at_ms = s.integer(1);
+        e.cluster_id = s.text(2);
+        e.instance_id = s.text(3);
+        e.kind = s.text(4);
+        e.from = parse_state(s.text(5));
+        e.to = parse_state(s.text(6));
+        e.message = s.text(7);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+void Store::set_end_reason(const std::string& cluster_id, EndReason reason,
+                           const std::string& detail) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    Stmt s(db,
+           "UPDATE clusters SET end_reason = ?, end_detail = ?, updated_at = ? WHERE id = ? AND "
+           "end_reason = ''");
+    s.bind(1, to_string(reason)).bind(2, detail).bind(3, now_unix()).bind(4, cluster_id).run();
+    tx.commit();
+}
+
+void Store::set_archived(const std::string& cluster_id) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    Stmt s(db, "UPDATE clusters SET archived = 1, updated_at = ? WHERE id = ?");
+    s.bind(1, now_unix()).bind(2, cluster_id).run();
+    Event e;
+    e.cluster_id = cluster_id;
+    e.kind = "archived";
+    insert_event(db, e);
+    tx.commit();
+}
+
+void Store::set_expiry(const std::string& cluster_id, std::optional<std::int64_t> expires_at) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    Stmt s(db, "UPDATE clusters SET expires_at = ?, updated_at = ? WHERE id = ?");
+    s.bind(1, expires_at).bind(2, now_unix()).bind(3, cluster_id).run();
+    tx.commit();
+}
+
+void Store::add_key(const SshKey& k) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    {
+        Stmt s(db, "SELECT name FROM keys WHERE public_key = ?");
+        s.bind(1, k.public_key);
+        if (s.step())
+            throw Error(ErrorKind::InvalidState,
+                        "this key is already registered as '" + s.text(0) + "'");
+    }
+    {
+        Stmt s(db, "SELECT 1 FROM keys WHERE name = ?");
+        s.bind(1, k.name);
+        if (s.step())
+            throw Error(ErrorKind::InvalidState, "a key named '" + k.name + "' already exists",
+                        "give the key another comment, or list keys with: grid me sshkey");
+    }
+    Stmt s(db, "INSERT INTO keys(name, public_key, fingerprint, created_at) VALUES(?,?,?,?)");
+    s.bind(1, k.name).bind(2, k.public_key).bind(3, k.fingerprint).bind(4, k.created_at).run();
+    tx.commit();
+}
+
+std::vector<SshKey> Store::keys() const {
+    Stmt s(m_impl->db, "SELECT name, public_key, fingerprint, created_at FROM keys ORDER BY name");
+    std::vector<SshKey> out;
+    while (s.step())
+        out.push_back({s.text(0), s.text(1), s.text(2), s.integer(3)});
+    return out;
+}
+
+}  // namespace core

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace core {
+
+struct ClusterQuery {
+    bool include_archived = false;
+    std::string provider;  // empty = any
+};
+
+// The state store: one SQLite database in WAL mode. Every write is its own IMMEDIATE
+// transaction, so concurrent grid processes queue on the busy timeout instead of failing.
+class Store {
+  public:
+    static constexpr int k_schema_version = 1;
+
+    // Opens (creating if needed) and migrates the database at `path`.
+    static Store open(const std::filesystem::path& path);
+    ~Store();
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+
+    int schema_version() const;
+
+    // A new cluster with its instances (all PENDING) and a "created" event, atomically.
+    void insert_cluster(const Cluster& cluster);
+
+    std::optional<Cluster> find_cluster(const std::string& id) const;
+    std::vector<Cluster> list_clusters(const ClusterQuery& query = {}) const;
+
+    // Candidate ids for what a user typed: exact id, exact name, then id prefix.
+    std::vector<std::string> ids_with_name(const std::string& name, bool include_archived) const;
+    std::vector<std::string> ids_with_prefix(const std::string& prefix,
+                                             bool include_archived) const;
+
+    // Moves an instance from `from` to `to` if it is still in `from` and the lifecycle allows it,
+    // recording a "transition" event in the same transaction. Returns false when another process
+    // moved the instance first. Throws core::Error (InvalidState) for a transition the table
+    // forbids.
+    bool transition(const std::string& instance_id, State from, State to,
+                    const std::string& reason);
+
+    // Provider facts about an instance: provider id, addresses, port, user, host key.
+    void update_instance_endpoint(const Instance& instance);
+
+    void record_event(const Event& event);
+    std::vector<Event> events(const std::string& cluster_id, std::int64_t since_ms = 0) const;
+
+    // Sets the end reason once (the first reason wins: a TTL expiry racing a user's destroy
+    // keeps whichever was recorded first).
+    void set_end_reason(const std::string& cluster_id, EndReason reason, const std::string& detail);
+    void set_archived(const std::string& cluster_id);
+    void set_expiry(const std::string& cluster_id, std::optional<std::int64_t> expires_at);
+
+    void add_key(const SshKey& key);
+    std::vector<SshKey> keys() const;
+
+  private:
+    struct Impl;
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace core

@@ -1,0 +1,44 @@
+#include "core/duration.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "core/errors.hpp"
+
+using std::chrono::seconds;
+
+TEST_CASE("durations parse as people type them", "[duration]") {
+    CHECK(core::parse_duration("90s") == seconds(90));
+    CHECK(core::parse_duration("30m") == seconds(1800));
+    CHECK(core::parse_duration("2h") == seconds(7200));
+    CHECK(core::parse_duration("1d") == seconds(86400));
+    CHECK(core::parse_duration("1h30m") == seconds(5400));
+    CHECK(core::parse_duration("1w") == seconds(7 * 86400));
+}
+
+TEST_CASE("bad durations are usage errors", "[duration]") {
+    for (const char* bad :
+         {"", "10", "h", "5x", "-5m", "0s", "1.5h", "5m ", "99999999999999999d", "1h-"}) {
+        INFO(bad);
+        try {
+            core::parse_duration(bad);
+            FAIL("accepted");
+        } catch (const core::Error& e) {
+            CHECK(e.kind() == core::ErrorKind::Usage);
+            CHECK_FALSE(e.hint().empty());
+        }
+    }
+}
+
+TEST_CASE("durations format with their two largest units", "[duration]") {
+    CHECK(core::format_duration(seconds(0)) == "0s");
+    CHECK(core::format_duration(seconds(59)) == "59s");
+    CHECK(core::format_duration(seconds(5400)) == "1h30m");
+    CHECK(core::format_duration(seconds(86400 + 300)) == "1d");
+    CHECK(core::format_duration(seconds(90061)) == "1d1h");
+    CHECK(core::format_duration(seconds(-5)) == "0s");
+}
+
+TEST_CASE("times are RFC 3339 UTC", "[duration]") {
+    CHECK(core::format_rfc3339(0) == "1970-01-01T00:00:00Z");
+    CHECK(core::format_rfc3339(1795000000) == "2026-11-18T11:06:40Z");
+}

@@ -1,0 +1,296 @@
+// The engine against a scripted provider: the lifecycle rules that do not need a machine.
+#include "core/engine.hpp"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "core/registry.hpp"
+#include "tests/support/support.hpp"
+
+using core::State;
+
+namespace {
+
+// What the fake cloud holds; shared with the test through a global, as the registry builds
+// providers by name.
+struct FakeCloud {
+    std::map<std::string, core::Observation> instances;  // by provider id
+    std::vector<std::vector<std::string>> terminate_calls;
+    int launch_limit = 1000;  // launches beyond this throw a provider error
+    bool no_capacity = false;
+    std::function<void()> after_launch;  // runs once each launch is accepted
+};
+FakeCloud g_cloud;
+
+class FakeProvider final : public core::Provider {
+  public:
+    core::Capabilities capabilities() const override { return {}; }
+    std::vector<core::InstanceType> catalog() override {
+        core::InstanceType t;
+        t.name = "8xH100";
+        t.gpu_model = "H100";
+        t.gpu_count = 8;
+        t.available = 10;
+        return {t};
+    }
+    void launch(std::span<const core::LaunchRequest> reqs, const LaunchedFn& launched) override {
+        if (g_cloud.no_capacity) throw core::CapacityError("no capacity: fake cloud is full");
+        for (const auto& r : reqs) {
+            if (g_cloud.launch_limit-- <= 0)
+                throw core::Error(core::ErrorKind::Provider, "fake cloud broke mid-launch");
+            const std::string id = "i-" + r.name;
+            g_cloud.instances[id] = core::Observation{};  // booting
+            launched(r.name, id);
+            if (g_cloud.after_launch) g_cloud.after_launch();
+        }
+    }
+    std::map<std::string, core::Observation> describe(std::span<const std::string> ids) override {
+        std::map<std::string, core::Observation> out;
+        for (const auto& id : ids)
+            if (auto it = g_cloud.instances.find(id); it != g_cloud.instances.end())
+                out.emplace(id, it->second);
+        return out;
+    }
+    void terminate(std::span<const std::string> ids) override {
+        g_cloud.terminate_calls.emplace_back(ids.begin(), ids.end());
+        for (const auto& id : ids)
+            g_cloud.instances.erase(id);
+    }
+    std::chrono::milliseconds poll_interval() const override {
+        return std::chrono::milliseconds(1);
+    }
+};
+
+class Recorder : public core::Observer {
+  public:
+    void on_transition(const std::string& id, State, State to, const std::string&) override {
+        seen.push_back(id + " " + core::to_string(to));
+    }
+    std::vector<std::string> seen;
+};
+
+struct World {
+    test::TempDir dir;
+    core::Store store = core::Store::open(dir / "grid.db");
+    core::Config config = core::Config::parse("default_provider = \"fake\"\n", "test");
+    Recorder observer;
+    core::Engine engine{store, config, core::Paths{dir / "config.toml", dir.path()}, observer};
+
+    World() {
+        g_cloud = FakeCloud{};
+        core::register_provider(
+            "fake", [](const core::ProviderContext&) { return std::make_unique<FakeProvider>(); });
+    }
+
+    core::CreateRequest request(int nodes = 1) const {
+        core::CreateRequest r;
+        r.type = "8xH100";
+        r.nodes = nodes;
+        r.public_keys = {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake test"};
+        r.wait = false;
+        return r;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a launched instance is PROVISIONING with its provider id recorded", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    const auto c = w.engine.create(w.request(2));
+    REQUIRE(c.instances.size() == 3);
+    for (const auto& i : c.instances) {
+        CHECK(i.state == State::Provisioning);
+        CHECK(i.provider_id == "i-" + i.id);
+    }
+}
+
+TEST_CASE("an instance that vanishes unasked is FAILED / never DESTROYED", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(1));
+    g_cloud.instances.clear();
+    c = w.engine.refresh(c.id);
+    CHECK(c.instances[0].state == State::Failed);
+    CHECK(c.instances[0].state_reason.find("lost") != std::string::npos);
+    CHECK(c.status() == State::Failed);
+}
+
+TEST_CASE("preempted and unhealthy instances fail with the reason", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(2));
+    g_cloud.instances["i-" + c.id + "-0"].state = core::ProviderState::Preempted;
+    g_cloud.instances["i-" + c.id + "-1"].state = core::ProviderState::Unhealthy;
+    g_cloud.instances["i-" + c.id + "-1"].detail = "disk error";
+    c = w.engine.refresh(c.id);
+    CHECK(c.instances[1].state_reason.rfind("preempted", 0) == 0);
+    CHECK(c.instances[2].state_reason == "unhealthy: disk error");
+    CHECK(c.instances[0].state == State::Provisioning);  // the jumphost is still fine
+    CHECK(c.status() == State::Failed);
+}
+
+TEST_CASE("a provider state the lifecycle has no transition for is recorded / not applied",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(1));
+    g_cloud.instances.begin()->second.state = core::ProviderState::Terminating;
+    c = w.engine.refresh(c.id);
+    CHECK(c.instances[0].state == State::Provisioning);
+    bool recorded = false;
+    for (const auto& e : w.store.events(c.id))
+        if (e.kind == "observed" &&
+            e.message.find("terminating while PROVISIONING") != std::string::npos)
+            recorded = true;
+    CHECK(recorded);
+}
+
+TEST_CASE("destroy terminates everything in one call and waits for the provider", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(3));
+    c = w.engine.destroy(c.id, core::EndReason::DestroyedByUser, "", true);
+    REQUIRE(g_cloud.terminate_calls.size() == 1);
+    CHECK(g_cloud.terminate_calls[0].size() == 4);
+    CHECK(g_cloud.instances.empty());
+    CHECK(c.status() == State::Destroyed);
+    CHECK(c.end_reason == core::EndReason::DestroyedByUser);
+    // Destroying again is harmless and asks the provider for nothing.
+    w.engine.destroy(c.id, core::EndReason::DestroyedByUser, "", true);
+    CHECK(g_cloud.terminate_calls.size() == 1);
+}
+
+TEST_CASE("no capacity fails the cluster from PENDING", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    g_cloud.no_capacity = true;
+    try {
+        w.engine.create(w.request(2));
+        FAIL("created");
+    } catch (const core::Error& e) {
+        CHECK(e.kind() == core::ErrorKind::Provider);
+        CHECK(std::string(e.what()).find("no capacity") != std::string::npos);
+    }
+    const auto all = w.store.list_clusters();
+    REQUIRE(all.size() == 1);
+    for (const auto& i : all[0].instances)
+        CHECK(i.state == State::Failed);
+    CHECK(all[0].end_reason == core::EndReason::Failed);
+}
+
+TEST_CASE("a launch that breaks half way releases what it launched", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    g_cloud.launch_limit = 2;  // the jumphost and one worker launch, then the cloud errs
+    CHECK_THROWS_AS(w.engine.create(w.request(3)), core::Error);
+    CHECK(g_cloud.instances.empty());
+    const auto c = w.store.list_clusters().at(0);
+    int destroyed = 0, failed = 0;
+    for (const auto& i : c.instances) {
+        destroyed += i.state == State::Destroyed;
+        failed += i.state == State::Failed;
+    }
+    CHECK(destroyed == 2);
+    CHECK(failed == 2);
+}
+
+TEST_CASE("an instance launched after its cluster was destroyed is terminated at once",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    // A second grid process destroys the cluster while this one is still launching.
+    bool once = false;
+    g_cloud.after_launch = [&] {
+        if (once) return;
+        once = true;
+        const auto id = w.store.list_clusters().at(0).id;
+        core::Store other = core::Store::open(w.dir / "grid.db");
+        core::Engine e2(other, w.config, core::Paths{w.dir / "config.toml", w.dir.path()},
+                        w.observer);
+        e2.destroy(id, core::EndReason::DestroyedByUser, "", false);
+    };
+    CHECK_THROWS(w.engine.create(w.request(2)));
+    CHECK(g_cloud.instances.empty());
+    for (const auto& i : w.store.list_clusters().at(0).instances)
+        CHECK_FALSE(core::is_live(i.state));
+}
+
+TEST_CASE("an expired TTL is enforced by the next refresh", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto r = w.request(1);
+    r.ttl = std::chrono::seconds(1);
+    auto c = w.engine.create(r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    c = w.engine.refresh(c.id);
+    CHECK(c.status() == State::Destroyed);
+    CHECK(c.end_reason == core::EndReason::TtlExpired);
+    CHECK(g_cloud.instances.empty());
+}
+
+TEST_CASE("names and prefixes resolve; ambiguity and absence are reported", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto r = w.request(1);
+    r.name = "train";
+    const auto a = w.engine.create(r);
+    CHECK(w.engine.resolve_cluster("train") == a.id);
+    CHECK(w.engine.resolve_cluster(a.id.substr(0, 5)) == a.id);
+    // The name is reused once the first cluster has ended: the live one wins.
+    w.engine.destroy(a.id, core::EndReason::DestroyedByUser, "", true);
+    const auto b = w.engine.create(r);
+    CHECK(w.engine.resolve_cluster("train") == b.id);
+    try {
+        w.engine.resolve_cluster("nosuch");
+        FAIL("resolved");
+    } catch (const core::Error& e) {
+        CHECK(e.kind() == core::ErrorKind::NotFound);
+    }
+    const auto [cluster, inst] = w.engine.resolve_instance("train");
+    CHECK(inst.id == b.id + "-0");
+    CHECK(w.engine.resolve_instance(b.id + "-0").second.id == b.id + "-0");
+    CHECK_THROWS_AS(w.engine.resolve_instance(b.id + "-7"), core::Error);
+}
+
+TEST_CASE("bad requests are usage errors before anything is created", "[engine]") {
+    World w;
+    auto expect_usage = [&](core::CreateRequest r) {
+        try {
+            w.engine.create(r);
+            FAIL("created");
+        } catch (const core::Error& e) {
+            CHECK(e.kind() == core::ErrorKind::Usage);
+        }
+    };
+    auto r = w.request();
+    r.type = "3xV100";
+    expect_usage(r);
+    r = w.request(0);
+    expect_usage(r);
+    r = w.request(2);
+    r.container = "pytorch";
+    expect_usage(r);
+    r = w.request();
+    r.public_keys.clear();
+    expect_usage(r);
+    r = w.request();
+    r.group = "nocolon";
+    expect_usage(r);
+    r = w.request();
+    r.provider = "nosuch";
+    expect_usage(r);
+    CHECK(w.store.list_clusters().empty());
+}

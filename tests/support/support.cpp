@@ -1,0 +1,157 @@
+#include "tests/support/support.hpp"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/files.hpp"
+#include "core/process.hpp"
+
+namespace test {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "grid-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+nlohmann::json Result::json() const {
+    INFO("stdout: " << out << "\nstderr: " << err);
+    auto doc = nlohmann::json::parse(out, nullptr, false);
+    REQUIRE_FALSE(doc.is_discarded());
+    return doc;
+}
+
+Grid::Grid() : m_state(m_dir.path() / "state") {
+    core::RunOptions o;
+    o.timeout = std::chrono::seconds(30);
+    const auto r = core::run(
+        {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "grid-test", "-f", key().string()},
+        o);
+    REQUIRE(r.exit_code == 0);
+}
+
+Grid::~Grid() {
+    try {
+        const auto r = run({"cluster", "list", "-q", "--all"});
+        std::vector<std::string> args{"cluster", "destroy", "--yes"};
+        std::size_t start = 0;
+        while (start < r.out.size()) {
+            const auto nl = r.out.find('\n', start);
+            const std::string id = r.out.substr(start, nl - start);
+            if (!id.empty()) args.push_back(id);
+            if (nl == std::string::npos) break;
+            start = nl + 1;
+        }
+        if (args.size() > 3) run(args);
+    } catch (...) {
+    }
+}
+
+std::vector<std::string> Grid::env() const {
+    return {"GRID_STATE_DIR=" + m_state.string(), "GRID_CONFIG=" + config_file().string(),
+            "NO_COLOR=1"};
+}
+
+Result Grid::run(const std::vector<std::string>& args, const std::string& input) const {
+    std::vector<std::string> argv{GRID_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    core::RunOptions o;
+    o.env = env();
+    o.input = input;
+    o.timeout = std::chrono::seconds(180);
+    const auto r = core::run(argv, o);
+    return {r.exit_code, r.out, r.err};
+}
+
+Result Grid::ok(const std::vector<std::string>& args) const {
+    const Result r = run(args);
+    std::string cmd;
+    for (const auto& a : args)
+        cmd += " " + a;
+    INFO("grid" << cmd << "\nstdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.code == 0);
+    return r;
+}
+
+std::string Grid::create(const std::vector<std::string>& args) const {
+    std::vector<std::string> full{"cluster", "create"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.insert(full.end(), {"-i", pubkey().string(), "-q"});
+    const Result r = ok(full);
+    std::string id = r.out.substr(0, r.out.find('\n'));
+    REQUIRE(id.size() == 8);
+    return id;
+}
+
+void Grid::write_config(const std::string& toml) const {
+    core::write_file(config_file(), toml, 0600);
+}
+
+std::vector<int> Grid::sshd_pids(const std::string& cluster_id) const {
+    std::vector<int> pids;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(m_state / "local" / "instances", ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind(cluster_id + "-", 0) != 0) continue;
+        if (const auto text = core::read_file(e.path() / "run" / "sshd.pid"))
+            pids.push_back(std::atoi(text->c_str()));
+    }
+    return pids;
+}
+
+std::vector<int> Grid::sandbox_processes() const {
+    std::vector<int> out;
+    std::error_code ec;
+    // Any process whose sandbox marker points into this test's state directory.
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+        const std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        const auto env = core::read_file(e.path() / "environ");
+        if (!env) continue;
+        const std::string marker = "GRID_SANDBOX=" + (m_state / "local").string();
+        if (env->find(marker) != std::string::npos && core::process_alive(std::stoi(pid)))
+            out.push_back(std::stoi(pid));
+    }
+    return out;
+}
+
+void skip(const std::string& why) {
+    std::cout << "SKIPPED: " << why << std::endl;
+    std::cerr << "SKIPPED: " << why << std::endl;
+    std::_Exit(77);
+}
+
+bool have_program(const std::string& name) {
+    if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0;
+    const char* path = std::getenv("PATH");
+    std::string p = path ? path : "/usr/bin:/bin";
+    std::size_t start = 0;
+    while (start <= p.size()) {
+        const auto colon = p.find(':', start);
+        const std::string dir = p.substr(start, colon - start);
+        if (!dir.empty() && ::access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    return false;
+}
+
+void require_sshd() {
+    if (!have_program("/usr/sbin/sshd"))
+        skip("/usr/sbin/sshd is missing (apt-get install openssh-server)");
+    if (!have_program("ssh") || !have_program("ssh-keygen"))
+        skip("ssh or ssh-keygen is missing (apt-get install openssh-client)");
+}
+
+}  // namespace test
