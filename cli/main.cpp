@@ -1,6 +1,8 @@
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <map>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -9,6 +11,7 @@
 #include "cli/context.hpp"
 #include "cli/output/style.hpp"
 #include "core/errors.hpp"
+#include "core/memory.hpp"
 #include "core/observer.hpp"
 
 #ifndef GRID_VERSION
@@ -47,6 +50,109 @@ std::string command_path(CLI::App& app) {
     return path;
 }
 
+// The command tree, as data. Building every command costs more than many commands take to
+// run, so only the commands named on the command line are built (all of them for help,
+// completion and anything unrecognised).
+struct Group {
+    const char* name;
+    const char* description;
+};
+constexpr Group k_groups[] = {
+    {"cluster", "Create, inspect and destroy clusters"},
+    {"me", "Your account: SSH keys"},
+};
+
+struct Command {
+    const char* group;  // "" for a top-level command
+    const char* name;
+    const char* alias;  // "" for none; must match the alias the command registers
+    void (*add)(CLI::App&, cli::Context&);
+};
+constexpr Command k_commands[] = {
+    {"cluster", "create", "", cli::register_cluster_create},
+    {"cluster", "list", "ls", cli::register_cluster_list},
+    {"cluster", "info", "", cli::register_cluster_info},
+    {"cluster", "destroy", "rm", cli::register_cluster_destroy},
+    {"cluster", "archive", "", cli::register_cluster_archive},
+    {"", "ssh", "", cli::register_ssh},
+    {"", "ssh-config", "", cli::register_ssh_config},
+    {"", "types", "", cli::register_types},
+    {"me", "sshkey", "", cli::register_me_sshkey},
+    {"", "completion", "", cli::register_completion},
+    {"", "__watchdog", "", cli::register_watchdog},
+};
+
+// The first two words of the command line that are not options or option values.
+struct CommandPath {
+    std::string first, second;
+};
+
+CommandPath command_words(int argc, char** argv) {
+    // Global options that take a value, so that their value is not taken for a command.
+    static constexpr const char* with_value[] = {"--profile", "--config", "-o", "--output"};
+    CommandPath path;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view a = argv[i];
+        if (a == "--") break;
+        if (!a.empty() && a[0] == '-') {
+            for (const char* v : with_value)
+                if (a == v) ++i;
+            continue;
+        }
+        if (path.first.empty())
+            path.first = a;
+        else {
+            path.second = a;
+            break;
+        }
+    }
+    return path;
+}
+
+void register_commands(CLI::App& app, cli::Context& ctx, const CommandPath& path) {
+    auto named = [](const Command& c, const std::string& word) {
+        return word == c.name || (*c.alias && word == c.alias);
+    };
+    auto is_group = [&](const std::string& word) {
+        for (const auto& g : k_groups)
+            if (word == g.name) return true;
+        return false;
+    };
+    auto known = [&](const std::string& group, const std::string& word) {
+        for (const auto& c : k_commands)
+            if (group == c.group && named(c, word)) return true;
+        return false;
+    };
+    // What to build: one command, one group, or everything.
+    std::string want_group, want_name;
+    bool everything = true;
+    if (is_group(path.first)) {
+        everything = false;
+        want_group = path.first;
+        if (known(want_group, path.second)) want_name = path.second;
+    } else if (known("", path.first)) {
+        everything = false;
+        want_name = path.first;
+    }
+    std::map<std::string, CLI::App*> groups;
+    for (const auto& c : k_commands) {
+        if (!everything && (want_group != c.group || (!want_name.empty() && !named(c, want_name))))
+            continue;
+        CLI::App* parent = &app;
+        if (*c.group) {
+            auto& g = groups[c.group];
+            if (!g) {
+                for (const auto& spec : k_groups)
+                    if (std::string_view(spec.name) == c.group)
+                        g = app.add_subcommand(spec.name, spec.description);
+                g->require_subcommand(1);
+            }
+            parent = g;
+        }
+        c.add(*parent, ctx);
+    }
+}
+
 void add_global_options(CLI::App& app, cli::GlobalOptions& g) {
     const char* group = "Global options";
     app.add_option("--profile", g.profile, "Use this profile of the config file")
@@ -69,6 +175,8 @@ void add_global_options(CLI::App& app, cli::GlobalOptions& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // What parsing and opening the store touch, in one go (see core/memory.hpp).
+    core::prepare_heap(256 << 10);
     std::signal(SIGINT, on_sigint);
     cli::Context ctx;
     ctx.argv0 = argc > 0 ? argv[0] : "grid";
@@ -81,23 +189,10 @@ int main(int argc, char** argv) {
     app.footer("Run 'grid COMMAND --help' for a command's options; 'man grid' for more.");
 
     cli::register_backends();
-    auto* cluster = app.add_subcommand("cluster", "Create, inspect and destroy clusters");
-    cluster->require_subcommand(1);
-    cli::register_cluster_create(*cluster, ctx);
-    cli::register_cluster_list(*cluster, ctx);
-    cli::register_cluster_info(*cluster, ctx);
-    cli::register_cluster_destroy(*cluster, ctx);
-    cli::register_cluster_archive(*cluster, ctx);
-    cli::register_ssh(app, ctx);
-    cli::register_ssh_config(app, ctx);
-    cli::register_types(app, ctx);
-    auto* me = app.add_subcommand("me", "Your account: SSH keys");
-    me->require_subcommand(1);
-    cli::register_me_sshkey(*me, ctx);
-    cli::register_completion(app, ctx);
-    cli::register_watchdog(app, ctx);
+    const bool completing = argc > 1 && std::strcmp(argv[1], "__complete") == 0;
+    register_commands(app, ctx, completing ? CommandPath{} : command_words(argc, argv));
 
-    if (argc > 1 && std::strcmp(argv[1], "__complete") == 0) {
+    if (completing) {
         cli::run_complete(ctx, app, std::vector<std::string>(argv + 2, argv + argc));
         return 0;
     }
@@ -119,7 +214,12 @@ int main(int argc, char** argv) {
     }
     try {
         if (ctx.run) ctx.run();
-        return 0;
+        // Done: leave without tearing down what the command built (a thousand clusters take
+        // longer to free than to print). Nothing is pending: output is flushed here, the
+        // store's transactions are committed, and the OS releases the rest.
+        std::cout.flush();
+        std::cerr.flush();
+        std::_Exit(std::cout.good() ? 0 : 1);
     } catch (const core::Error& e) {
         print_error(ctx, e.what(), e.hint());
         return core::exit_code(e.kind());

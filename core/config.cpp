@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+// toml++ is compiled into this file alone (header-only mode): no shared library to load.
+#define TOML_HEADER_ONLY 1
 #include <toml++/toml.h>
 #include <cstdlib>
 #include <fstream>

@@ -1,5 +1,6 @@
 #include "core/duration.hpp"
 
+#include <charconv>
 #include <ctime>
 #include <limits>
 
@@ -66,20 +67,23 @@ std::string format_duration(std::chrono::seconds d) {
         char name;
     };
     static constexpr Unit units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    std::string out;
+    char buf[48];  // two numbers of at most 19 digits and their units
+    std::size_t len = 0;
     int used = 0;
     for (const auto& u : units) {
         if (used == 2) break;
         const std::int64_t n = s / u.seconds;
         if (n > 0) {
-            out += std::to_string(n) + u.name;
+            const auto r = std::to_chars(buf + len, buf + sizeof buf - 1, n);
+            len = static_cast<std::size_t>(r.ptr - buf);
+            buf[len++] = u.name;
             s -= n * u.seconds;
             ++used;
         } else if (used > 0) {
             break;  // "1d5m" reads worse than "1d"; stop at the first empty unit after the lead
         }
     }
-    return out.empty() ? "0s" : out;
+    return len == 0 ? std::string("0s") : std::string(buf, len);
 }
 
 std::int64_t now_unix() {

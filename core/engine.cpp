@@ -326,7 +326,7 @@ struct Engine::Impl {
         s += "cat > ~/.ssh/known_hosts <<'GRID_EOF'\n" + known_hosts_text(c) + "GRID_EOF\n";
         s += "set +e\n";
         s += "check() {\n"
-             "    if out=$(ssh -F ~/.ssh/config -o BatchMode=yes -o ConnectTimeout=10 -o "
+             "    if out=$(/usr/bin/ssh -F ~/.ssh/config -o BatchMode=yes -o ConnectTimeout=10 -o "
              "LogLevel=ERROR "
              "-o KexAlgorithms=curve25519-sha256,sntrup761x25519-sha512@openssh.com \"$1\" true "
              "</dev/null 2>&1)\n"

@@ -58,6 +58,8 @@ const char* to_string(State state) {
 }
 
 std::optional<State> parse_state(std::string_view text) {
+    for (const auto& n : k_names)  // the exact spelling, as stored, first: no copy
+        if (text == n.text) return n.state;
     const std::string u = upper(text);
     for (const auto& n : k_names)
         if (u == n.text) return n.state;

@@ -69,6 +69,28 @@ struct Cluster {
     bool multi_node() const { return nodes >= 2; }
 };
 
+// What lists show of a cluster: everything but the instances. The store keeps the status of
+// each cluster up to date with its instances, so a list reads one table.
+struct ClusterSummary {
+    std::string id;
+    std::string name;
+    State status = State::Pending;
+    std::string provider;
+    std::string profile;
+    std::string type;
+    int nodes = 1;
+    int gpus = 0;
+    std::string group;
+    std::map<std::string, std::string> labels;
+    std::int64_t created_at = 0;
+    std::optional<std::int64_t> expires_at;
+    std::optional<std::int64_t> ended_at;
+    bool archived = false;
+    EndReason end_reason = EndReason::None;
+    std::string end_detail;
+};
+ClusterSummary summarize(const Cluster& cluster);
+
 struct Event {
     std::int64_t id = 0;
     std::int64_t at_ms = 0;

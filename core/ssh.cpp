@@ -4,6 +4,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/keygen.hpp"
 #include "core/process.hpp"
 
 namespace core {
@@ -97,6 +98,11 @@ void generate_keypair(const fs::path& private_key, const std::string& comment) {
     std::error_code ec;
     fs::remove(private_key, ec);
     fs::remove(private_key.string() + ".pub", ec);
+    if (const auto pair = ed25519_keypair(comment)) {
+        write_file(private_key, pair->private_key, 0600);
+        write_file(private_key.string() + ".pub", pair->public_key + "\n", 0644);
+        return;
+    }
     RunOptions o;
     o.timeout = std::chrono::seconds(30);
     const auto r = run(

@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -37,7 +39,9 @@ CREATE TABLE clusters(
   ended_at INTEGER,
   archived INTEGER NOT NULL DEFAULT 0,
   end_reason TEXT NOT NULL DEFAULT '',
-  end_detail TEXT NOT NULL DEFAULT ''
+  end_detail TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'PENDING',
+  gpus INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX clusters_name ON clusters(name);
 CREATE TABLE instances(
@@ -175,6 +179,29 @@ class WriteTx {
     bool m_done = false;
 };
 
+std::map<std::string, std::string> parse_labels(const std::string& text) {
+    std::map<std::string, std::string> labels;
+    if (text == "{}") return labels;  // most clusters have no labels: skip the parser
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object())
+        for (const auto& [k, v] : j.items())
+            if (v.is_string()) labels[k] = v.get<std::string>();
+    return labels;
+}
+
+// The stored status of a cluster follows its instances; written in the same transaction.
+void update_cluster_status(sqlite3* db, const std::string& cluster_id) {
+    std::vector<State> states;
+    {
+        Stmt s(db, "SELECT state FROM instances WHERE cluster_id = ?");
+        s.bind(1, cluster_id);
+        while (s.step())
+            states.push_back(parse_state(s.text(0)).value_or(State::Failed));
+    }
+    Stmt u(db, "UPDATE clusters SET status = ? WHERE id = ?");
+    u.bind(1, to_string(cluster_status(states))).bind(2, cluster_id).run();
+}
+
 constexpr const char* k_cluster_columns =
     "id, name, provider, profile, region, type, nodes, container, grp, labels, created_at, "
     "updated_at, expires_at, ended_at, archived, end_reason, end_detail";
@@ -190,10 +217,7 @@ Cluster read_cluster(const Stmt& s) {
     c.nodes = static_cast<int>(s.integer(6));
     c.container = s.text(7);
     c.group = s.text(8);
-    const auto labels = nlohmann::json::parse(s.text(9), nullptr, false);
-    if (labels.is_object())
-        for (const auto& [k, v] : labels.items())
-            if (v.is_string()) c.labels[k] = v.get<std::string>();
+    c.labels = parse_labels(s.text(9));
     c.created_at = s.integer(10);
     c.updated_at = s.integer(11);
     c.expires_at = s.opt_integer(12);
@@ -261,6 +285,10 @@ Store Store::open(const std::filesystem::path& path) {
         fail(impl->db, "open " + path.string());
     sqlite3* db = impl->db;
     sqlite3_busy_timeout(db, k_busy_timeout_ms);
+    // Keep the -wal and -shm files when the last connection closes: otherwise every grid
+    // command pays for creating them again, and for a checkpoint when it exits.
+    int persist = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     sqlite3_extended_result_codes(db, 0);
 
     // journal_mode=WAL is persistent; only the first open of a new file pays for switching.
@@ -270,7 +298,10 @@ Store Store::open(const std::filesystem::path& path) {
         if (s.step()) mode = s.text(0);
     }  // the statement must be finished before the mode can change
     if (mode != "wal") exec(db, "PRAGMA journal_mode=WAL");
-    exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+    // journal_size_limit: the last connection to close truncates the (persistent) WAL, so that
+    // the next one does not re-read megabytes of checkpointed frames when it opens.
+    exec(db,
+         "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304");
 
     Store store(std::move(impl));
     int version = store.schema_version();
@@ -305,11 +336,14 @@ void Store::insert_cluster(const Cluster& c) {
         labels[k] = v;
     Stmt s(db,
            "INSERT INTO clusters(id, name, provider, profile, region, type, nodes, container, grp, "
-           "labels, created_at, updated_at, expires_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "labels, created_at, updated_at, expires_at, gpus) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, c.id).bind(2, c.name).bind(3, c.provider).bind(4, c.profile).bind(5, c.region);
     s.bind(6, c.type).bind(7, c.nodes).bind(8, c.container).bind(9, c.group);
     s.bind(10, labels.dump()).bind(11, c.created_at).bind(12, c.created_at);
-    s.bind(13, c.expires_at).run();
+    int gpus = 0;
+    for (const auto& i : c.instances)
+        gpus += i.gpu_count;
+    s.bind(13, c.expires_at).bind(14, gpus).run();
     for (const auto& i : c.instances) {
         Stmt si(db,
                 "INSERT INTO instances(id, cluster_id, role, idx, state, gpu_model, gpu_count, "
@@ -323,6 +357,7 @@ void Store::insert_cluster(const Cluster& c) {
     e.kind = "created";
     e.message = std::to_string(c.nodes) + " x " + c.type + " on " + c.provider;
     insert_event(db, e);
+    update_cluster_status(db, c.id);
     tx.commit();
 }
 
@@ -348,8 +383,14 @@ std::vector<Cluster> Store::list_clusters(const ClusterQuery& q) const {
     std::string where = " WHERE 1=1";
     if (!q.include_archived) where += " AND archived = 0";
     if (!q.provider.empty()) where += " AND provider = ?1";
-    const std::string sql = std::string("SELECT ") + k_cluster_columns + " FROM clusters" + where +
-                            " ORDER BY created_at, id";
+    const std::string sql =
+        std::string("SELECT ") + k_cluster_columns + " FROM clusters" + where + " ORDER BY rowid";
+    // Both reads from one snapshot, so that clusters and their instances agree.
+    exec(db, "BEGIN");
+    struct EndRead {
+        sqlite3* db;
+        ~EndRead() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
+    } end_read{db};
     Stmt s(db, sql.c_str());
     if (!q.provider.empty()) s.bind(1, q.provider);
     std::vector<Cluster> out;
@@ -359,18 +400,61 @@ std::vector<Cluster> Store::list_clusters(const ClusterQuery& q) const {
         index.emplace(out.back().id, out.size() - 1);
     }
     if (out.empty()) return out;
-    // One pass over the instances of the selected clusters, in the same read snapshot order.
-    const std::string isql = std::string("SELECT ") + k_instance_columns +
-                             " FROM instances WHERE cluster_id IN (SELECT id FROM clusters" +
-                             where + ") ORDER BY cluster_id, idx";
+    // A plain scan of the table is cheaper than an ordered, filtered one: instances of
+    // clusters not selected are skipped here, and the few per cluster are ordered below.
+    const std::string isql = std::string("SELECT ") + k_instance_columns + " FROM instances";
     Stmt si(db, isql.c_str());
-    if (!q.provider.empty()) si.bind(1, q.provider);
     while (si.step()) {
-        Instance i = read_instance(si);
-        const auto it = index.find(i.cluster_id);
-        if (it != index.end()) out[it->second].instances.push_back(std::move(i));
+        const auto it = index.find(si.text(1));
+        if (it != index.end()) out[it->second].instances.push_back(read_instance(si));
+    }
+    for (auto& c : out)
+        std::sort(c.instances.begin(), c.instances.end(),
+                  [](const Instance& a, const Instance& b) { return a.index < b.index; });
+    return out;
+}
+
+std::vector<ClusterSummary> Store::list_summaries(const ClusterQuery& q) const {
+    // A table needs the first nine columns only; reading fewer is most of what a list costs.
+    std::string sql =
+        "SELECT id, name, status, provider, type, nodes, gpus, created_at, expires_at";
+    if (q.details) sql += ", profile, grp, labels, ended_at, archived, end_reason, end_detail";
+    sql += " FROM clusters WHERE 1=1";
+    if (!q.include_archived) sql += " AND archived = 0";
+    if (!q.provider.empty()) sql += " AND provider = ?1";
+    sql += " ORDER BY rowid";  // insertion order is creation order, and a plain table scan
+    Stmt s(m_impl->db, sql.c_str());
+    if (!q.provider.empty()) s.bind(1, q.provider);
+    std::vector<ClusterSummary> out;
+    out.reserve(cluster_count());  // growing a vector of a thousand copies them all, twice
+    while (s.step()) {
+        ClusterSummary c;
+        c.id = s.text(0);
+        c.name = s.text(1);
+        c.status = parse_state(s.text(2)).value_or(State::Failed);
+        c.provider = s.text(3);
+        c.type = s.text(4);
+        c.nodes = static_cast<int>(s.integer(5));
+        c.gpus = static_cast<int>(s.integer(6));
+        c.created_at = s.integer(7);
+        c.expires_at = s.opt_integer(8);
+        if (q.details) {
+            c.profile = s.text(9);
+            c.group = s.text(10);
+            c.labels = parse_labels(s.text(11));
+            c.ended_at = s.opt_integer(12);
+            c.archived = s.integer(13) != 0;
+            c.end_reason = parse_end_reason(s.text(14)).value_or(EndReason::None);
+            c.end_detail = s.text(15);
+        }
+        out.push_back(std::move(c));
     }
     return out;
+}
+
+std::size_t Store::cluster_count() const {
+    Stmt s(m_impl->db, "SELECT count(*) FROM clusters");  // no WHERE: SQLite counts b-tree pages
+    return s.step() ? static_cast<std::size_t>(s.integer(0)) : 0;
 }
 
 std::vector<std::string> Store::ids_with_name(const std::string& name,
@@ -433,6 +517,7 @@ bool Store::transition(const std::string& instance_id, State from, State to,
            "EXISTS (SELECT 1 FROM instances WHERE cluster_id = ?2 AND state NOT IN "
            "('DESTROYED','FAILED')) THEN ?1 ELSE ended_at END WHERE id = ?2");
     c.bind(1, now).bind(2, cluster_id).run();
+    update_cluster_status(db, cluster_id);
     tx.commit();
     return true;
 }

@@ -14,6 +14,9 @@ namespace core {
 struct ClusterQuery {
     bool include_archived = false;
     std::string provider;  // empty = any
+    // false: only what a table shows (id, name, status, provider, type, nodes, gpus,
+    // created_at, expires_at); the other fields of ClusterSummary stay empty.
+    bool details = true;
 };
 
 // The state store: one SQLite database in WAL mode. Every write is its own IMMEDIATE
@@ -35,6 +38,11 @@ class Store {
 
     std::optional<Cluster> find_cluster(const std::string& id) const;
     std::vector<Cluster> list_clusters(const ClusterQuery& query = {}) const;
+    // The same clusters without their instances, oldest first: what `cluster list` needs,
+    // read from one table.
+    std::vector<ClusterSummary> list_summaries(const ClusterQuery& query = {}) const;
+    // All clusters, archived included: an upper bound for any query, read without a scan.
+    std::size_t cluster_count() const;
 
     // Candidate ids for what a user typed: exact id, exact name, then id prefix.
     std::vector<std::string> ids_with_name(const std::string& name, bool include_archived) const;

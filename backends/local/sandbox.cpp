@@ -2,17 +2,20 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/process.hpp"
+#include "core/ssh.hpp"
 
 namespace backends::local {
 
@@ -46,6 +49,21 @@ if [ -n "$SSH_ORIGINAL_COMMAND" ]; then
 fi
 exec "${SHELL:-/bin/sh}" -l
 )";
+
+// The same as k_session_script, for a POSIX shell to run itself.
+constexpr const char* k_inline_session =
+    "cd \"$HOME\" || exit 1; if [ -n \"$SSH_ORIGINAL_COMMAND\" ]; then eval "
+    "\"$SSH_ORIGINAL_COMMAND\"; "
+    "else exec \"${SHELL:-/bin/sh}\" -l; fi";
+
+bool posix_login_shell() {
+    const passwd* pw = ::getpwuid(::geteuid());
+    const std::string shell = pw && pw->pw_shell ? pw->pw_shell : "/bin/sh";
+    const std::string name = shell.substr(shell.rfind('/') + 1);
+    for (const char* posix : {"bash", "sh", "dash", "zsh", "ksh", "mksh", "ash"})
+        if (name == posix) return true;
+    return false;
+}
 
 // ssh reads its configuration from the passwd home, not from $HOME; in a sandbox the two
 // differ, so ssh is pointed at the sandbox's own ~/.ssh/config.
@@ -174,14 +192,7 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
     ::chmod(etc.c_str(), 0755);
 
     const fs::path host_key = etc / "ssh_host_ed25519_key";
-    if (!fs::exists(host_key)) {
-        core::RunOptions o;
-        o.timeout = std::chrono::seconds(30);
-        const auto res = core::run(
-            {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", r.name, "-f", host_key.string()},
-            o);
-        if (res.exit_code != 0) throw Error(ErrorKind::Provider, "ssh-keygen failed: " + res.err);
-    }
+    if (!fs::exists(host_key)) core::generate_keypair(host_key, r.name);
     std::string authorized;
     for (const auto& k : keys)
         authorized += k + "\n";
@@ -216,7 +227,11 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
     c += "SetEnv " + q("HOME=" + home.string()) + " " + q("PATH=" + path_env) + " " +
          q("GRID_INSTANCE=" + r.name) + " " + q("GRID_CLUSTER=" + r.cluster) + " " +
          q("GRID_SANDBOX=" + m_dir.string()) + "\n";
-    c += "ForceCommand " + q((bin / "session").string()) + "\n";
+    // sshd runs ForceCommand with the user's shell. For the usual shells the session's
+    // start is written inline, which saves two program starts per session over the script.
+    c += "ForceCommand " +
+         (posix_login_shell() ? std::string(k_inline_session) : q((bin / "session").string())) +
+         "\n";
     core::write_file(etc / "sshd_config", c, 0644);
 }
 
@@ -234,8 +249,18 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
         o.child_setup = [&host] {
             if (::unshare(CLONE_NEWUTS) == 0) ::sethostname(host.data(), host.size());
         };
-    const auto res =
-        core::run({k_sshd, "-f", (m_dir / "etc" / "sshd_config").string(), "-E", log.string()}, o);
+    // -r: no re-exec of sshd for each connection, which on a cluster being created (every node
+    // probed at once) is a quarter of sshd's work. OpenSSH 9.8 and later dropped the option.
+    static std::atomic<bool> no_reexec{true};
+    std::vector<std::string> argv{k_sshd, "-f", (m_dir / "etc" / "sshd_config").string(), "-E",
+                                  log.string()};
+    if (no_reexec) argv.push_back("-r");
+    auto res = core::run(argv, o);
+    if (res.exit_code != 0 && no_reexec && res.err.find("option") != std::string::npos) {
+        no_reexec = false;
+        argv.pop_back();
+        res = core::run(argv, o);
+    }
     if (res.exit_code != 0) {
         const auto text = core::read_file(log).value_or("");
         error = "sshd failed: " + tail(res.err.empty() ? text : res.err, 1);

@@ -22,11 +22,7 @@ void run_cluster_archive(Context& ctx, const ArchiveOptions& o) {
     std::vector<core::Cluster> done;
     for (const auto& id : ids)
         done.push_back(engine.load(id));
-    if (ctx.json())
-        print_clusters_json(std::cout, done);
-    else
-        for (const auto& c : done)
-            std::cout << c.id << (ctx.quiet() ? "" : "  archived") << '\n';
+    print_clusters(std::cout, done, ctx.json(), ctx.quiet(), ctx.color_stdout());
 }
 
 }  // namespace

@@ -37,13 +37,7 @@ void run_cluster_destroy(Context& ctx, const DestroyOptions& o) {
     std::vector<core::Cluster> done;
     for (const auto& c : targets)
         done.push_back(engine.destroy(c.id, core::EndReason::DestroyedByUser, "", !o.no_wait));
-    if (ctx.json())
-        print_clusters_json(std::cout, done);
-    else
-        for (const auto& c : done)
-            std::cout << c.id
-                      << (ctx.quiet() ? "" : "  " + std::string(core::to_string(c.status())))
-                      << '\n';
+    print_clusters(std::cout, done, ctx.json(), ctx.quiet(), ctx.color_stdout());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <set>
 
 #include "cli/commands/commands.hpp"
@@ -8,6 +9,7 @@
 #include "cli/output/progress.hpp"
 #include "cli/output/views.hpp"
 #include "core/errors.hpp"
+#include "core/memory.hpp"
 
 namespace cli {
 
@@ -34,7 +36,7 @@ bool contains_ci(const std::string& haystack, const std::string& needle) {
     return it != haystack.end();
 }
 
-bool matches_search(const core::Cluster& c, const std::string& text) {
+bool matches_search(const core::ClusterSummary& c, const std::string& text) {
     if (contains_ci(c.id, text) || contains_ci(c.name, text) || contains_ci(c.type, text) ||
         contains_ci(c.provider, text) || contains_ci(c.group, text))
         return true;
@@ -43,29 +45,26 @@ bool matches_search(const core::Cluster& c, const std::string& text) {
     return false;
 }
 
-void sort_clusters(std::vector<core::Cluster>& list, const std::string& field) {
+// Sorts pointers: moving whole clusters around costs more than the rest of the command.
+void sort_clusters(std::vector<const core::ClusterSummary*>& list, const std::string& field) {
+    using C = const core::ClusterSummary*;
     auto by = [&](auto key) {
-        std::stable_sort(
-            list.begin(), list.end(),
-            [&](const core::Cluster& a, const core::Cluster& b) { return key(a) < key(b); });
+        std::stable_sort(list.begin(), list.end(), [&](C a, C b) { return key(a) < key(b); });
     };
-    if (field == "created")
-        by([](const core::Cluster& c) { return c.created_at; });
-    else if (field == "id")
-        by([](const core::Cluster& c) { return c.id; });
+    if (field == "created") return;  // the store's order
+    if (field == "id")
+        by([](C c) { return c->id; });
     else if (field == "name")
-        by([](const core::Cluster& c) { return c.name; });
+        by([](C c) { return c->name; });
     else if (field == "type")
-        by([](const core::Cluster& c) { return c.type; });
+        by([](C c) { return c->type; });
     else if (field == "nodes")
-        by([](const core::Cluster& c) { return c.nodes; });
+        by([](C c) { return c->nodes; });
     // Most urgent first: failures, then clusters still changing, then running ones.
     else if (field == "status")
-        by([](const core::Cluster& c) { return -core::status_priority(c.status()); });
+        by([](C c) { return -core::status_priority(c->status); });
     else if (field == "expires")
-        by([](const core::Cluster& c) {
-            return c.expires_at.value_or(std::numeric_limits<std::int64_t>::max());
-        });
+        by([](C c) { return c->expires_at.value_or(std::numeric_limits<std::int64_t>::max()); });
 }
 
 void run_cluster_list(Context& ctx, const ListOptions& o) {
@@ -85,36 +84,37 @@ void run_cluster_list(Context& ctx, const ListOptions& o) {
     core::ClusterQuery q;
     q.include_archived = o.all;
     q.provider = o.provider;
-    auto clusters = ctx.store().list_clusters(q);
     if (o.refresh) {
-        for (auto& c : clusters) {
-            const auto s = c.status();
-            if (s == core::State::Destroyed ||
-                (s == core::State::Failed && !c.instances.empty() &&
-                 std::none_of(c.instances.begin(), c.instances.end(),
-                              [](const core::Instance& i) { return core::is_live(i.state); })))
-                continue;
+        for (const auto& c : ctx.store().list_summaries(q)) {
+            if (c.status == core::State::Destroyed) continue;
             try {
-                c = ctx.engine().refresh(c.id);
+                ctx.engine().refresh(c.id);
             } catch (const core::Error& e) {
                 ctx.observer().on_warning("cannot refresh " + c.id + ": " + e.what());
             }
         }
     }
-    std::vector<core::Cluster> shown;
-    for (auto& c : clusters) {
-        if (!wanted.empty() && !wanted.count(c.status())) continue;
+    q.details = ctx.json() || !o.search.empty();
+    // About what a cluster costs in memory here, rows and output included (see core/memory.hpp).
+    constexpr std::size_t k_bytes_per_cluster = 1024;
+    core::prepare_heap(ctx.store().cluster_count() * k_bytes_per_cluster * (ctx.json() ? 4 : 1));
+    const auto clusters = ctx.store().list_summaries(q);
+    std::vector<const core::ClusterSummary*> shown;
+    for (const auto& c : clusters) {
+        if (!wanted.empty() && !wanted.count(c.status)) continue;
         if (!o.search.empty() && !matches_search(c, o.search)) continue;
-        shown.push_back(std::move(c));
+        shown.push_back(&c);
     }
     sort_clusters(shown, o.sort);
 
     if (ctx.json())
         print_clusters_json(std::cout, shown);
-    else if (ctx.quiet())
-        for (const auto& c : shown)
-            std::cout << c.id << '\n';
-    else if (shown.empty())
+    else if (ctx.quiet()) {
+        std::string ids;
+        for (const auto* c : shown)
+            ids += c->id + '\n';
+        std::cout << ids;
+    } else if (shown.empty())
         std::cerr << (clusters.empty() ? "No clusters. Create one with: grid cluster create 1xH100 "
                                          "-i ~/.ssh/id_ed25519.pub\n"
                                        : "No cluster matches.\n");

@@ -53,18 +53,18 @@ std::vector<const CLI::Option*> positionals(const CLI::App* app) {
 }
 
 void add_clusters(Context& ctx, std::vector<Candidate>& out, bool instances) {
-    for (const auto& c : ctx.store().list_clusters()) {
-        const auto s = c.status();
+    for (const auto& c : ctx.store().list_summaries()) {
         std::string d =
-            std::string(core::to_string(s)) + " " + std::to_string(c.nodes) + "x" + c.type;
+            std::string(core::to_string(c.status)) + " " + std::to_string(c.nodes) + "x" + c.type;
         if (!c.name.empty()) d = c.name + ", " + d;
         out.push_back({c.id, d});
         if (!c.name.empty()) out.push_back({c.name, c.id + ", " + d});
-        if (!instances) continue;
-        for (const auto& i : c.instances)
-            if (core::is_live(i.state))
-                out.push_back(
-                    {i.id, std::string(core::to_string(i.role)) + " " + core::to_string(i.state)});
+        if (!instances || c.status == core::State::Destroyed) continue;
+        // Instance names follow from the cluster: no need to read the instances.
+        if (c.nodes > 1) out.push_back({c.id + "-jumphost", "jumphost of " + c.id});
+        for (int n = 0; n < c.nodes; ++n)
+            out.push_back(
+                {c.id + "-" + std::to_string(n), "node " + std::to_string(n) + " of " + c.id});
     }
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/output/style.hpp"
@@ -13,20 +15,28 @@ struct Cell {
     Color color = Color::None;
     Cell(std::string t, Color c = Color::None) : text(std::move(t)), color(c) {}
     Cell(const char* t, Color c = Color::None) : text(t), color(c) {}
+    Cell(std::string_view t, Color c = Color::None) : text(t), color(c) {}
+};
+
+// The cells of one table row, filled by the caller. One Row is reused for every row, so its
+// strings keep their buffers.
+class Row {
+  public:
+    void add(std::string_view text, Color color = Color::None);
+    void clear() { m_size = 0; }
+    std::size_t size() const { return m_size; }
+    const Cell& operator[](std::size_t i) const { return m_cells[i]; }
+
+  private:
+    std::vector<Cell> m_cells;
+    std::size_t m_size = 0;
 };
 
 // Columns padded to the widest cell, two spaces apart; colour does not count towards width.
-class Table {
-  public:
-    explicit Table(std::vector<std::string> headers) : m_headers(std::move(headers)) {}
-    void add(std::vector<Cell> row) { m_rows.push_back(std::move(row)); }
-    bool empty() const { return m_rows.empty(); }
-    void print(std::ostream& out, bool color) const;
-
-  private:
-    std::vector<std::string> m_headers;
-    std::vector<std::vector<Cell>> m_rows;
-};
+// `fill(r, row)` adds the cells of row r.
+using FillRow = std::function<void(std::size_t r, Row& row)>;
+void print_table(std::ostream& out, const std::vector<std::string>& headers, std::size_t rows,
+                 const FillRow& fill, bool color);
 
 // Two-column "Key   value" blocks, as in `cluster info`.
 class Fields {

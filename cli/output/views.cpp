@@ -17,18 +17,10 @@ json time_or_null(const std::optional<std::int64_t>& t) {
     return t ? json(core::format_rfc3339(*t)) : json(nullptr);
 }
 
-int total_gpus(const core::Cluster& c) {
-    int n = 0;
-    for (const auto& i : c.instances)
-        n += i.gpu_count;
-    return n;
-}
-
-std::string ttl_text(const core::Cluster& c) {
-    if (!c.expires_at) return "-";
-    const auto s = c.status();
-    if (s == core::State::Destroyed || s == core::State::Failed) return "-";
-    const std::int64_t left = *c.expires_at - core::now_unix();
+std::string ttl_text(const core::ClusterSummary& c, std::int64_t now) {
+    if (!c.expires_at || c.status == core::State::Destroyed || c.status == core::State::Failed)
+        return "-";
+    const std::int64_t left = *c.expires_at - now;
     return left <= 0 ? "expired" : core::format_duration(std::chrono::seconds(left));
 }
 
@@ -42,6 +34,32 @@ std::string address_text(const core::Instance& i) {
 
 std::string age(std::int64_t since_unix) {
     return core::format_duration(std::chrono::seconds(core::now_unix() - since_unix));
+}
+
+// The fields every cluster document has, in lists and in `cluster info` alike.
+json summary_json(const core::ClusterSummary& c) {
+    json labels = json::object();
+    for (const auto& [k, v] : c.labels)
+        labels[k] = v;
+    return {
+        {"id", c.id},
+        {"name", c.name.empty() ? json(nullptr) : json(c.name)},
+        {"status", core::to_string(c.status)},
+        {"provider", c.provider},
+        {"profile", c.profile.empty() ? json(nullptr) : json(c.profile)},
+        {"type", c.type},
+        {"nodes", c.nodes},
+        {"gpus", c.gpus},
+        {"group", c.group.empty() ? json(nullptr) : json(c.group)},
+        {"labels", labels},
+        {"created_at", core::format_rfc3339(c.created_at)},
+        {"expires_at", time_or_null(c.expires_at)},
+        {"ended_at", time_or_null(c.ended_at)},
+        {"archived", c.archived},
+        {"end_reason", c.end_reason == core::EndReason::None ? json(nullptr)
+                                                             : json(core::to_string(c.end_reason))},
+        {"end_detail", c.end_detail.empty() ? json(nullptr) : json(c.end_detail)},
+    };
 }
 
 json cluster_json(const core::Cluster& c) {
@@ -62,54 +80,70 @@ json cluster_json(const core::Cluster& c) {
             {"gpus", i.gpu_count},
         });
     }
-    json labels = json::object();
-    for (const auto& [k, v] : c.labels)
-        labels[k] = v;
-    return {
-        {"id", c.id},
-        {"name", c.name.empty() ? json(nullptr) : json(c.name)},
-        {"status", core::to_string(c.status())},
-        {"provider", c.provider},
-        {"profile", c.profile.empty() ? json(nullptr) : json(c.profile)},
-        {"region", c.region.empty() ? json(nullptr) : json(c.region)},
-        {"type", c.type},
-        {"nodes", c.nodes},
-        {"gpus", total_gpus(c)},
-        {"container", c.container.empty() ? json(nullptr) : json(c.container)},
-        {"group", c.group.empty() ? json(nullptr) : json(c.group)},
-        {"labels", labels},
-        {"created_at", core::format_rfc3339(c.created_at)},
-        {"expires_at", time_or_null(c.expires_at)},
-        {"ended_at", time_or_null(c.ended_at)},
-        {"archived", c.archived},
-        {"end_reason", c.end_reason == core::EndReason::None ? json(nullptr)
-                                                             : json(core::to_string(c.end_reason))},
-        {"end_detail", c.end_detail.empty() ? json(nullptr) : json(c.end_detail)},
-        {"instances", instances},
-    };
+    json doc = summary_json(core::summarize(c));
+    doc["region"] = c.region.empty() ? json(nullptr) : json(c.region);
+    doc["container"] = c.container.empty() ? json(nullptr) : json(c.container);
+    doc["instances"] = instances;
+    return doc;
 }
 
 void print_json(std::ostream& out, const json& doc) {
     out << doc.dump(2) << '\n';
 }
 
-void print_clusters_table(std::ostream& out, const std::vector<core::Cluster>& clusters,
-                          bool color) {
-    Table t({"ID", "NAME", "STATUS", "TYPE", "NODES", "GPUS", "PROVIDER", "AGE", "TTL"});
-    for (const auto& c : clusters) {
-        const auto s = c.status();
-        t.add({c.id, c.name.empty() ? "-" : c.name, Cell(core::to_string(s), status_color(s)),
-               c.type, std::to_string(c.nodes), std::to_string(total_gpus(c)), c.provider,
-               age(c.created_at), ttl_text(c)});
-    }
-    t.print(out, color);
+void print_clusters_table(std::ostream& out,
+                          const std::vector<const core::ClusterSummary*>& clusters, bool color) {
+    const std::int64_t now = core::now_unix();
+    print_table(
+        out, {"ID", "NAME", "STATUS", "TYPE", "NODES", "GPUS", "PROVIDER", "AGE", "TTL"},
+        clusters.size(),
+        [&](std::size_t r, Row& row) {
+            const auto* c = clusters[r];
+            row.add(c->id);
+            row.add(c->name.empty() ? "-" : c->name);
+            row.add(core::to_string(c->status), status_color(c->status));
+            row.add(c->type);
+            row.add(std::to_string(c->nodes));
+            row.add(std::to_string(c->gpus));
+            row.add(c->provider);
+            row.add(core::format_duration(std::chrono::seconds(now - c->created_at)));
+            row.add(ttl_text(*c, now));
+        },
+        color);
 }
 
-void print_clusters_json(std::ostream& out, const std::vector<core::Cluster>& clusters) {
-    json list = json::array();
+void print_clusters_json(std::ostream& out,
+                         const std::vector<const core::ClusterSummary*>& clusters) {
+    // The same document as print_json({"clusters": [...]}) would give, written one cluster at a
+    // time: a document of a thousand clusters built whole takes megabytes, and touching memory
+    // is what a short-lived process pays most for.
+    std::string text = "{\n  \"clusters\": [";
+    for (std::size_t k = 0; k < clusters.size(); ++k) {
+        std::string item = summary_json(*clusters[k]).dump(2);
+        text += k ? ",\n    " : "\n    ";
+        for (char ch : item) {
+            text += ch;
+            if (ch == '\n') text += "    ";
+        }
+    }
+    text += clusters.empty() ? "]\n}\n" : "\n  ]\n}\n";
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+}
+
+void print_clusters(std::ostream& out, const std::vector<core::Cluster>& clusters, bool as_json,
+                    bool quiet, bool color) {
+    std::vector<core::ClusterSummary> summaries;
     for (const auto& c : clusters)
-        list.push_back(cluster_json(c));
-    print_json(out, {{"clusters", list}});
+        summaries.push_back(core::summarize(c));
+    std::vector<const core::ClusterSummary*> ptrs;
+    for (const auto& s : summaries)
+        ptrs.push_back(&s);
+    if (as_json) return print_clusters_json(out, ptrs);
+    for (const auto* s : ptrs)
+        out << s->id
+            << (quiet ? ""
+                      : "  " + paint(core::to_string(s->status), status_color(s->status), color))
+            << '\n';
 }
 
 void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) {
@@ -118,7 +152,8 @@ void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) 
     f.add("Cluster", c.name.empty() ? c.id : c.id + " (" + c.name + ")");
     f.add("Status", Cell(core::to_string(s), status_color(s)));
     std::string what = std::to_string(c.nodes) + " x " + c.type;
-    const int gpus = total_gpus(c);
+    const auto summary = core::summarize(c);
+    const int gpus = summary.gpus;
     if (gpus > 0) {
         std::string model;
         for (const auto& i : c.instances)
@@ -130,7 +165,8 @@ void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) 
     f.add("Provider", c.profile.empty() ? c.provider : c.provider + " (profile " + c.profile + ")");
     f.add("Created", core::format_rfc3339(c.created_at) + " (" + age(c.created_at) + " ago)");
     if (c.expires_at)
-        f.add("Expires", core::format_rfc3339(*c.expires_at) + " (ttl " + ttl_text(c) + ")");
+        f.add("Expires", core::format_rfc3339(*c.expires_at) + " (ttl " +
+                             ttl_text(summary, core::now_unix()) + ")");
     if (!c.group.empty()) f.add("Group", c.group);
     if (!c.labels.empty()) {
         std::string labels;
@@ -147,15 +183,18 @@ void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) 
     if (c.archived) f.add("Archived", "yes");
     f.print(out, color);
     out << '\n';
-    Table t({"INSTANCE", "ROLE", "STATUS", "ADDRESS", "GPUS", "NOTE"});
-    for (const auto& i : c.instances) {
-        const std::string gpus =
-            i.gpu_count ? std::to_string(i.gpu_count) + "x" + i.gpu_model : "-";
-        const bool show_reason = i.state == core::State::Failed;
-        t.add({i.id, core::to_string(i.role), Cell(core::to_string(i.state), status_color(i.state)),
-               address_text(i), gpus, show_reason ? i.state_reason : ""});
-    }
-    t.print(out, color);
+    print_table(
+        out, {"INSTANCE", "ROLE", "STATUS", "ADDRESS", "GPUS", "NOTE"}, c.instances.size(),
+        [&](std::size_t r, Row& row) {
+            const auto& i = c.instances[r];
+            row.add(i.id);
+            row.add(core::to_string(i.role));
+            row.add(core::to_string(i.state), status_color(i.state));
+            row.add(address_text(i));
+            row.add(i.gpu_count ? std::to_string(i.gpu_count) + "x" + i.gpu_model : "-");
+            row.add(i.state == core::State::Failed ? i.state_reason : "");
+        },
+        color);
     if (s == core::State::Running) {
         out << '\n' << "Connect: grid ssh " << c.id;
         if (c.multi_node()) out << "   (workers: grid ssh " << c.id << "-0 ...)";
@@ -169,17 +208,20 @@ void print_cluster_json(std::ostream& out, const core::Cluster& c) {
 
 void print_types_table(std::ostream& out, const std::vector<core::InstanceType>& types,
                        bool color) {
-    Table t({"TYPE", "GPUS", "GPU", "GPU MEMORY", "PRICE/H", "AVAILABLE", "MULTI-NODE"});
-    for (const auto& it : types) {
-        std::string gpu = it.gpu_model;
-        if (it.emulated) gpu += " (emulated)";
-        t.add({it.name, std::to_string(it.gpu_count), gpu,
-               it.gpu_memory_gb ? std::to_string(it.gpu_memory_gb) + " GB" : "-",
-               fmt::format("${:.2f}", it.price_per_hour),
-               Cell(std::to_string(it.available), it.available > 0 ? Color::Green : Color::Dim),
-               it.multi_node ? "yes" : "no"});
-    }
-    t.print(out, color);
+    print_table(
+        out, {"TYPE", "GPUS", "GPU", "GPU MEMORY", "PRICE/H", "AVAILABLE", "MULTI-NODE"},
+        types.size(),
+        [&](std::size_t r, Row& row) {
+            const auto& it = types[r];
+            row.add(it.name);
+            row.add(std::to_string(it.gpu_count));
+            row.add(it.gpu_model + (it.emulated ? " (emulated)" : ""));
+            row.add(it.gpu_memory_gb ? std::to_string(it.gpu_memory_gb) + " GB" : "-");
+            row.add(fmt::format("${:.2f}", it.price_per_hour));
+            row.add(std::to_string(it.available), it.available > 0 ? Color::Green : Color::Dim);
+            row.add(it.multi_node ? "yes" : "no");
+        },
+        color);
 }
 
 void print_types_json(std::ostream& out, const std::string& provider,
@@ -201,11 +243,16 @@ void print_types_json(std::ostream& out, const std::string& provider,
 }
 
 void print_keys_table(std::ostream& out, const std::vector<core::SshKey>& keys, bool color) {
-    Table t({"NAME", "TYPE", "FINGERPRINT", "ADDED"});
-    for (const auto& k : keys)
-        t.add({k.name, k.public_key.substr(0, k.public_key.find(' ')), k.fingerprint,
-               core::format_rfc3339(k.created_at)});
-    t.print(out, color);
+    print_table(
+        out, {"NAME", "TYPE", "FINGERPRINT", "ADDED"}, keys.size(),
+        [&](std::size_t r, Row& row) {
+            const auto& k = keys[r];
+            row.add(k.name);
+            row.add(std::string_view(k.public_key).substr(0, k.public_key.find(' ')));
+            row.add(k.fingerprint);
+            row.add(core::format_rfc3339(k.created_at));
+        },
+        color);
 }
 
 void print_keys_json(std::ostream& out, const std::vector<core::SshKey>& keys) {

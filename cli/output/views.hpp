@@ -12,10 +12,15 @@ namespace cli {
 // Renderers come in pairs over the same data: one for people, one for programs (-o json).
 // JSON field names are part of the command-line contract; add fields, never rename them.
 
-nlohmann::json cluster_json(const core::Cluster& c);
-void print_clusters_table(std::ostream& out, const std::vector<core::Cluster>& clusters,
-                          bool color);
-void print_clusters_json(std::ostream& out, const std::vector<core::Cluster>& clusters);
+nlohmann::json cluster_json(const core::Cluster& c);  // with its instances
+nlohmann::json summary_json(const core::ClusterSummary& c);
+void print_clusters_table(std::ostream& out,
+                          const std::vector<const core::ClusterSummary*>& clusters, bool color);
+void print_clusters_json(std::ostream& out,
+                         const std::vector<const core::ClusterSummary*>& clusters);
+// For commands that act on clusters and show what became of them: ids and statuses, or JSON.
+void print_clusters(std::ostream& out, const std::vector<core::Cluster>& clusters, bool json,
+                    bool quiet, bool color);
 void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color);
 void print_cluster_json(std::ostream& out, const core::Cluster& c);
 

@@ -118,7 +118,8 @@ TEST_CASE("beyond capacity a cluster goes PENDING -> FAILED / exit 5 / nothing l
     const auto list = g.ok({"cluster", "list", "--json"}).json();
     REQUIRE(list["clusters"].size() == 1);
     CHECK(list["clusters"][0]["status"] == "FAILED");
-    for (const auto& i : list["clusters"][0]["instances"])
+    const auto info = g.ok({"cluster", "info", list["clusters"][0]["id"], "--json"}).json();
+    for (const auto& i : info["instances"])
         CHECK(i["status_reason"].get<std::string>().find("no capacity") == 0);
     CHECK(g.sandbox_processes().empty());
     // The transitions are on record.

@@ -39,9 +39,8 @@ TEST_CASE("list filters / searches / sorts and archives", "[cli][list]") {
         g.ok({"-o", "json", "cluster", "list", "--refresh"}).json();  // global option first
     REQUIRE(doc["clusters"].size() == 1);
     const auto& c = doc["clusters"][0];
-    for (const char* field :
-         {"id", "name", "status", "provider", "type", "nodes", "gpus", "created_at", "expires_at",
-          "labels", "instances", "archived", "end_reason"})
+    for (const char* field : {"id", "name", "status", "provider", "type", "nodes", "gpus",
+                              "created_at", "expires_at", "labels", "archived", "end_reason"})
         CHECK(c.contains(field));
     CHECK(c["created_at"].get<std::string>().back() == 'Z');
     CHECK(c["gpus"] == 2);

@@ -4,6 +4,8 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/keygen.hpp"
+#include "core/process.hpp"
 #include "tests/support/support.hpp"
 
 namespace {
@@ -110,4 +112,22 @@ TEST_CASE("ssh argv ends options before the host", "[ssh]") {
     CHECK(argv[3] == "--");
     CHECK(argv[4] == "k3m9x2ab-0");
     CHECK(argv[5] == "-la");
+}
+
+TEST_CASE("keys made in-process are what ssh-keygen makes of them", "[ssh]") {
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    const auto pair = core::ed25519_keypair("made-here");
+    if (!pair) test::skip("libcrypto cannot be loaded here (apt-get install libssl3)");
+    test::TempDir dir;
+    core::write_file(dir / "k", pair->private_key, 0600);
+    // ssh-keygen derives the public key from our private key file: it must read it, and agree.
+    const auto r = core::run({"ssh-keygen", "-y", "-f", (dir / "k").string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out == pair->public_key + "\n");
+    CHECK(pair->public_key.rfind("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI", 0) == 0);
+    CHECK(pair->public_key.size() > 80);
+    // Two keys are never the same.
+    CHECK(core::ed25519_keypair("x")->public_key != core::ed25519_keypair("x")->public_key);
 }

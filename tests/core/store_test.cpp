@@ -192,3 +192,24 @@ TEST_CASE("concurrent writers queue instead of failing", "[store]") {
     for (const auto& c : all)
         CHECK(c.status() == State::Provisioning);
 }
+
+TEST_CASE("the stored cluster status follows its instances", "[store]") {
+    test::TempDir dir;
+    auto s = core::Store::open(dir / "grid.db");
+    s.insert_cluster(make_cluster("hhhhhhhh", 2));
+    auto summary = [&] { return s.list_summaries().at(0); };
+    CHECK(summary().status == State::Pending);
+    CHECK(summary().gpus == 16);
+    for (const char* id : {"hhhhhhhh-jumphost", "hhhhhhhh-0", "hhhhhhhh-1"}) {
+        s.transition(id, State::Pending, State::Provisioning, "");
+        s.transition(id, State::Provisioning, State::Configuring, "");
+    }
+    CHECK(summary().status == State::Configuring);
+    s.transition("hhhhhhhh-0", State::Configuring, State::Running, "");
+    CHECK(summary().status == State::Configuring);  // two are still configuring
+    s.transition("hhhhhhhh-1", State::Configuring, State::Failed, "");
+    CHECK(summary().status == State::Failed);
+    const auto full = s.find_cluster("hhhhhhhh").value();
+    CHECK(core::summarize(full).status == summary().status);
+    CHECK(s.cluster_count() == 1);
+}
