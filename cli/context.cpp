@@ -64,6 +64,11 @@ core::Engine& Context::engine() {
     return *m_engine;
 }
 
+void Context::close() {
+    m_engine.reset();
+    m_store.reset();
+}
+
 bool Context::confirm(const std::string& question, const std::string& flag_hint) {
     if (global.yes) return true;
     if (!::isatty(STDIN_FILENO))

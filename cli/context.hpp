@@ -49,6 +49,9 @@ class Context {
     // On a terminal: asks and returns the answer. Off a terminal: requires --yes.
     bool confirm(const std::string& question, const std::string& flag_hint);
 
+    // Closes the store (and what uses it) before the process ends.
+    void close();
+
   private:
     std::optional<core::Paths> m_paths;
     std::optional<core::Config> m_config;

@@ -457,31 +457,39 @@ std::size_t Store::cluster_count() const {
     return s.step() ? static_cast<std::size_t>(s.integer(0)) : 0;
 }
 
-std::vector<std::string> Store::ids_with_name(const std::string& name,
-                                              bool include_archived) const {
-    Stmt s(m_impl->db, include_archived
-                           ? "SELECT id FROM clusters WHERE name = ? ORDER BY created_at"
-                           : "SELECT id FROM clusters WHERE name = ? AND archived = 0 "
-                             "ORDER BY created_at");
-    s.bind(1, name);
+namespace {
+
+// The ids a query with one text parameter selects.
+std::vector<std::string> select_ids(sqlite3* db, const char* sql, const std::string& arg) {
+    Stmt s(db, sql);
+    s.bind(1, arg);
     std::vector<std::string> ids;
     while (s.step())
         ids.push_back(s.text(0));
     return ids;
 }
 
+}  // namespace
+
+std::vector<std::string> Store::ids_with_name(const std::string& name,
+                                              bool include_archived) const {
+    return select_ids(
+        m_impl->db,
+        include_archived
+            ? "SELECT id FROM clusters WHERE name = ?1 ORDER BY rowid"
+            : "SELECT id FROM clusters WHERE name = ?1 AND archived = 0 ORDER BY rowid",
+        name);
+}
+
 std::vector<std::string> Store::ids_with_prefix(const std::string& prefix,
                                                 bool include_archived) const {
     // substr() instead of LIKE: LIKE would treat '_' and '%' in the prefix as wildcards.
-    Stmt s(m_impl->db, include_archived
-                           ? "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1"
-                           : "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1 "
-                             "AND archived = 0");
-    s.bind(1, prefix);
-    std::vector<std::string> ids;
-    while (s.step())
-        ids.push_back(s.text(0));
-    return ids;
+    return select_ids(
+        m_impl->db,
+        include_archived
+            ? "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1"
+            : "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1 AND archived = 0",
+        prefix);
 }
 
 bool Store::transition(const std::string& instance_id, State from, State to,

@@ -8,16 +8,11 @@
 #include "core/files.hpp"
 #include "core/process.hpp"
 #include "tests/support/support.hpp"
+#include "tests/support/terminal.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string path_with_grid() {
-    const char* p = std::getenv("PATH");
-    return std::string("PATH=") + std::filesystem::path(GRID_BINARY).parent_path().string() + ":" +
-           (p ? p : "/usr/bin:/bin");
-}
 
 // COMPREPLY for the words typed so far (the last one being completed), as bash computes it.
 std::string bash_complete(const test::Grid& g, const std::string& line) {
@@ -33,47 +28,11 @@ std::string bash_complete(const test::Grid& g, const std::string& line) {
                                "for c in \"${COMPREPLY[@]}\"; do echo \"$c\"; done\n";
     core::RunOptions o;
     o.env = g.env();
-    o.env.push_back(path_with_grid());
+    o.env.push_back(test::path_with_grid());
     o.input = script;
     o.timeout = 30s;
     return core::run({"bash", "--norc", "--noprofile"}, o).out;
 }
-
-// A shell in a private tmux server: type, press Tab, read the screen.
-class Tmux {
-  public:
-    Tmux(const test::Grid& g, const std::string& shell_command) : m_socket(m_dir / "tmux.sock") {
-        std::string env;
-        for (const auto& e : g.env())
-            env += e + " ";
-        env += path_with_grid();
-        run({"new-session", "-d", "-x", "160", "-y", "40", "env " + env + " " + shell_command});
-    }
-    ~Tmux() { run({"kill-server"}); }
-    void keys(const std::vector<std::string>& k) {
-        std::vector<std::string> args{"send-keys"};
-        args.insert(args.end(), k.begin(), k.end());
-        run(args);
-    }
-    std::string screen() { return run({"capture-pane", "-p"}).out; }
-    bool wait_for(const std::string& text) {
-        for (int i = 0; i < 100; ++i) {
-            if (screen().find(text) != std::string::npos) return true;
-            std::this_thread::sleep_for(50ms);
-        }
-        return false;
-    }
-
-  private:
-    core::RunResult run(std::vector<std::string> args) {
-        args.insert(args.begin(), {"tmux", "-S", m_socket.string()});
-        core::RunOptions o;
-        o.timeout = 10s;
-        return core::run(args, o);
-    }
-    test::TempDir m_dir;
-    std::filesystem::path m_socket;
-};
 
 // A cluster in the store for the id completions; its creation fails on capacity, which needs
 // no sshd.
@@ -115,11 +74,10 @@ TEST_CASE("grid completion prints the scripts in completions/", "[completion]") 
 }
 
 TEST_CASE("Tab completes in an interactive bash", "[completion][tmux]") {
-    if (!test::have_program("tmux")) test::skip("tmux is missing (apt-get install tmux)");
-    if (!test::have_program("bash")) test::skip("bash is missing");
+    test::require_tmux("bash");
     test::Grid g;
     const std::string id = failed_cluster(g);
-    Tmux t(g, "bash --norc --noprofile");
+    test::Tmux t(g, "bash --norc --noprofile");
     t.keys({"source '" + std::string(GRID_SOURCE_DIR) + "/completions/grid.bash'", "Enter"});
     t.keys({"grid cluster in", "Tab"});
     CHECK(t.wait_for("grid cluster info"));  // the screen shows no trailing blanks
@@ -128,11 +86,10 @@ TEST_CASE("Tab completes in an interactive bash", "[completion][tmux]") {
 }
 
 TEST_CASE("Tab completes in an interactive zsh", "[completion][tmux]") {
-    if (!test::have_program("tmux")) test::skip("tmux is missing (apt-get install tmux)");
-    if (!test::have_program("zsh")) test::skip("zsh is missing (apt-get install zsh)");
+    test::require_tmux("zsh");
     test::Grid g;
     const std::string id = failed_cluster(g);
-    Tmux t(g, "zsh -f");
+    test::Tmux t(g, "zsh -f");
     t.keys({"autoload -Uz compinit && compinit -u && source '" + std::string(GRID_SOURCE_DIR) +
                 "/completions/_grid'",
             "Enter"});
