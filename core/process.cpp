@@ -118,10 +118,11 @@ RunResult run(const std::vector<std::string>& argv_in, const RunOptions& options
         ::dup2(in.fd[0], 0);
         ::dup2(out.fd[1], 1);
         ::dup2(err.fd[1], 2);
+        // The setup first: it may use descriptors the parent opened for it.
+        if (options.child_setup) options.child_setup();
         close_other_fds(status.fd[1]);
         ::signal(SIGPIPE, SIG_DFL);
         if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
-        if (options.child_setup) options.child_setup();
         exec_child(argv, envp, status.fd[1]);
     }
     status.close_write();

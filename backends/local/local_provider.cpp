@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "backends/local/network.hpp"
 #include "backends/local/sandbox.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
@@ -67,6 +69,24 @@ Capacity read_capacity(const core::Settings& s) {
     return c;
 }
 
+// network = "auto" (a namespace per multi-node cluster where allowed), "namespace" or "loopback".
+bool use_namespaces(const core::Settings& s) {
+    const std::string mode = s.string("network").value_or("auto");
+    if (mode == "loopback") return false;
+    if (mode == "namespace") {
+        if (!namespaces_available())
+            throw Error(ErrorKind::Usage,
+                        "config: " + s.path() + ".network = \"namespace\" needs root and iproute2",
+                        "use network = \"auto\" or \"loopback\"");
+        return true;
+    }
+    if (mode != "auto")
+        throw Error(
+            ErrorKind::Usage,
+            "config: " + s.path() + ".network must be \"auto\", \"namespace\" or \"loopback\"");
+    return namespaces_available();
+}
+
 // "8xH100" -> (8, "H100")
 bool parse_type(const std::string& type, int& count, std::string& model) {
     static const std::regex re("([0-9]+)x([A-Za-z0-9]+)");
@@ -82,7 +102,8 @@ class LocalProvider final : public core::Provider {
     explicit LocalProvider(const core::ProviderContext& ctx)
         : m_root(ctx.state_dir),
           m_capacity(read_capacity(ctx.settings)),
-          m_user(ctx.settings.string("user").value_or(current_user())) {}
+          m_user(ctx.settings.string("user").value_or(current_user())),
+          m_namespaces(use_namespaces(ctx.settings)) {}
 
     core::Capabilities capabilities() const override {
         core::Capabilities c;
@@ -157,6 +178,17 @@ class LocalProvider final : public core::Provider {
                 taken.insert(a);
                 return a;
             };
+            // A multi-node cluster gets a network of its own where the machine allows it.
+            const bool multi = std::any_of(requests.begin(), requests.end(), [](const auto& x) {
+                return x.role == core::Role::Jumphost;
+            });
+            std::optional<Network> net;
+            if (multi && m_namespaces)
+                net = create_network(networks_dir(), requests.front().cluster_id);
+            const auto known = used.by_cluster.find(requests.front().cluster_id);
+            std::set<std::string> in_network;
+            if (known != used.by_cluster.end()) in_network = known->second;
+            int next_inside = 0;
             const std::int64_t now = core::now_unix();
             for (const auto& q : requests) {
                 if (used.names.count(q.name)) continue;
@@ -166,12 +198,23 @@ class LocalProvider final : public core::Provider {
                 r.role = core::to_string(q.role);
                 r.type = q.role == core::Role::Jumphost ? "jumphost" : q.type;
                 if (q.role == core::Role::Worker) parse_type(q.type, r.gpu_count, r.gpu_model);
-                // Workers of a multi-node cluster sit on the private range behind the jumphost.
-                const bool multi = std::any_of(requests.begin(), requests.end(), [](const auto& x) {
-                    return x.role == core::Role::Jumphost;
-                });
-                r.address = allocate(!multi || q.role == core::Role::Jumphost);
-                r.port = free_port(r.address);
+                if (net) {
+                    // Inside the cluster's namespace: the jumphost on the veth, the workers on
+                    // the namespace's own loopback; every port is free there.
+                    r.netns = net->netns;
+                    if (q.role == core::Role::Jumphost) {
+                        r.address = net->entry_address;
+                    } else {
+                        do
+                            r.address = "127.0.0." + std::to_string(10 + next_inside++);
+                        while (in_network.count(r.address));
+                    }
+                    r.port = 22;
+                } else {
+                    // Workers of a multi-node cluster sit on the private range behind the jumphost.
+                    r.address = allocate(!multi || q.role == core::Role::Jumphost);
+                    r.port = free_port(r.address);
+                }
                 r.user = m_user;
                 r.created_at = now;
                 Sandbox(instances_dir(), r.name).write_record(r);
@@ -218,7 +261,9 @@ class LocalProvider final : public core::Provider {
             core::Observation o;
             o.public_ip = r.address;
             o.private_ip = r.address;
-            if (r.role == "worker" && r.address.rfind("127.1.", 0) == 0) o.public_ip.clear();
+            // A multi-node cluster's workers have private addresses only.
+            if (r.role == "worker" && (!r.netns.empty() || r.address.rfind("127.1.", 0) == 0))
+                o.public_ip.clear();
             o.ssh_port = r.port;
             o.ssh_user = r.user;
             o.host_key = s.host_key();
@@ -239,11 +284,23 @@ class LocalProvider final : public core::Provider {
     }
 
     void terminate(std::span<const std::string> ids) override {
+        std::set<std::string> clusters;
+        for (const auto& id : ids) {
+            try {
+                clusters.insert(Sandbox(instances_dir(), id).record().cluster);
+            } catch (const Error&) {
+            }
+        }
         std::vector<std::thread> threads;
         for (const auto& id : ids)
             threads.emplace_back([this, id] { Sandbox(instances_dir(), id).destroy(); });
         for (auto& t : threads)
             t.join();
+        // A cluster's network goes with its last instance.
+        core::FileLock lock(m_root / "lock");
+        const Usage left = usage();
+        for (const auto& c : clusters)
+            if (!left.by_cluster.count(c)) delete_network(networks_dir(), c);
     }
 
     std::chrono::milliseconds poll_interval() const override {
@@ -255,10 +312,12 @@ class LocalProvider final : public core::Provider {
         int instances = 0;
         std::map<std::string, int> gpus;
         std::set<std::string> names;
-        std::set<std::string> addresses;
+        std::set<std::string> addresses;                          // on this machine's network
+        std::map<std::string, std::set<std::string>> by_cluster;  // every address, by cluster
     };
 
     fs::path instances_dir() const { return m_root / "instances"; }
+    fs::path networks_dir() const { return m_root / "networks"; }
 
     void ensure_root() const {
         core::ensure_dir(instances_dir(), 0700);
@@ -283,7 +342,8 @@ class LocalProvider final : public core::Provider {
             ++u.instances;
             if (r.gpu_count > 0) u.gpus[r.gpu_model] += r.gpu_count;
             u.names.insert(r.name);
-            u.addresses.insert(r.address);
+            if (r.netns.empty()) u.addresses.insert(r.address);
+            u.by_cluster[r.cluster].insert(r.address);
         }
         return u;
     }
@@ -311,6 +371,7 @@ class LocalProvider final : public core::Provider {
     fs::path m_root;
     Capacity m_capacity;
     std::string m_user;
+    bool m_namespaces;
 };
 
 }  // namespace

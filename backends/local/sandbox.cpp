@@ -1,5 +1,7 @@
 #include "backends/local/sandbox.hpp"
 
+#include <fcntl.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pwd.h>
@@ -10,7 +12,9 @@
 
 #include <atomic>
 #include <nlohmann/json.hpp>
+
 #include <thread>
+#include "backends/local/network.hpp"
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
@@ -104,7 +108,8 @@ nlohmann::json to_json(const SandboxRecord& r) {
             {"role", r.role},           {"type", r.type},
             {"gpu_model", r.gpu_model}, {"gpu_count", r.gpu_count},
             {"address", r.address},     {"port", r.port},
-            {"user", r.user},           {"created_at", r.created_at}};
+            {"user", r.user},           {"created_at", r.created_at},
+            {"netns", r.netns}};
 }
 
 std::string tail(const std::string& text, std::size_t lines) {
@@ -173,6 +178,7 @@ SandboxRecord Sandbox::record() const {
     r.gpu_count = j.value("gpu_count", 0);
     r.address = j.value("address", "");
     r.port = j.value("port", 0);
+    r.netns = j.value("netns", "");
     r.user = j.value("user", "");
     r.created_at = j.value("created_at", 0LL);
     return r;
@@ -245,10 +251,26 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     // As root the node gets its own UTS namespace, so `hostname` answers with the instance's
     // name as on a cloud node; without the privilege it shares this machine's name.
     const std::string host = r.name;
+    // The cluster's network namespace is opened here and joined in the child.
+    int netns_fd = -1;
+    if (!r.netns.empty()) {
+        netns_fd = ::open(netns_path(r.netns).c_str(), O_RDONLY | O_CLOEXEC);
+        if (netns_fd < 0) {
+            error = "cluster network " + r.netns + " is gone";
+            return false;
+        }
+    }
     if (::geteuid() == 0)
-        o.child_setup = [&host] {
+        o.child_setup = [&host, netns_fd] {
+            if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(126);
             if (::unshare(CLONE_NEWUTS) == 0) ::sethostname(host.data(), host.size());
         };
+    struct CloseFd {
+        int fd;
+        ~CloseFd() {
+            if (fd >= 0) ::close(fd);
+        }
+    } close_netns{netns_fd};
     // -r: no re-exec of sshd for each connection, which on a cluster being created (every node
     // probed at once) is a quarter of sshd's work. OpenSSH 9.8 and later dropped the option.
     static std::atomic<bool> no_reexec{true};

@@ -17,6 +17,7 @@ struct SandboxRecord {
     int gpu_count = 0;
     std::string address;
     int port = 0;
+    std::string netns;  // the cluster's network namespace, or "" for this machine's network
     std::string user;
     long long created_at = 0;
 };

@@ -87,6 +87,20 @@ TEST_CASE("a multi-node cluster: jumphost / workers through it / ssh-config", "[
                                  o);
     INFO(plain.err);
     CHECK(plain.out == id + "-1\n");
+    // Where the machine allows a network namespace per cluster, a worker's address means
+    // nothing outside the cluster: only the jumphost reaches it.
+    const bool own_network = std::filesystem::exists("/run/netns/grid-" + id);
+    if (own_network) {
+        const auto direct =
+            core::run({"ssh", "-F", (tmp / "config").string(), "-o", "BatchMode=yes", "-o",
+                       "ProxyJump=none", "-o", "ConnectTimeout=5", id + "-1", "true"},
+                      o);
+        CHECK(direct.exit_code == 255);
+    } else {
+        WARN(
+            "no network namespace for the cluster (not root, or no iproute2): workers share this "
+            "machine's loopback");
+    }
 
     const auto pids = g.sshd_pids(id);
     REQUIRE(pids.size() == 3);
@@ -103,6 +117,7 @@ TEST_CASE("a multi-node cluster: jumphost / workers through it / ssh-config", "[
     CHECK(after["instances"][0]["status_reason"] == "unhealthy: sshd is not running");
     g.ok({"cluster", "destroy", id, "--yes"});
     check_nothing_left(g, pids);
+    CHECK_FALSE(std::filesystem::exists("/run/netns/grid-" + id));
 }
 
 TEST_CASE("beyond capacity a cluster goes PENDING -> FAILED / exit 5 / nothing left",

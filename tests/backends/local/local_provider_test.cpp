@@ -162,8 +162,8 @@ TEST_CASE("an instance whose sshd died is reported unhealthy", "[local]") {
     l.provider->terminate(ids);
 }
 
-TEST_CASE("workers of a multi-node cluster sit on the private range", "[local]") {
-    Local l;
+TEST_CASE("without a network of their own workers sit on a private loopback range", "[local]") {
+    Local l("[providers.local]\nnetwork = \"loopback\"\n");
     const auto ids = l.launch({l.request("mmmmmmmm-jumphost", core::Role::Jumphost),
                                l.request("mmmmmmmm-0"), l.request("mmmmmmmm-1")});
     const auto seen = l.provider->describe(ids);
@@ -171,5 +171,37 @@ TEST_CASE("workers of a multi-node cluster sit on the private range", "[local]")
     CHECK(seen.at("mmmmmmmm-0").public_ip.empty());
     CHECK(seen.at("mmmmmmmm-0").private_ip.rfind("127.1.", 0) == 0);
     CHECK(seen.at("mmmmmmmm-0").private_ip != seen.at("mmmmmmmm-1").private_ip);
+    CHECK_FALSE(std::filesystem::exists("/run/netns/grid-mmmmmmmm"));
     l.provider->terminate(ids);
+}
+
+TEST_CASE("a multi-node cluster gets a network namespace that goes with it", "[local]") {
+    if (::geteuid() != 0 || !test::have_program("ip"))
+        test::skip("network namespaces need root and iproute2 (apt-get install iproute2)");
+    Local l("[providers.local]\nnetwork = \"namespace\"\n");
+    const auto ids = l.launch({l.request("nnnnnnnn-jumphost", core::Role::Jumphost),
+                               l.request("nnnnnnnn-0"), l.request("nnnnnnnn-1")});
+    REQUIRE(std::filesystem::exists("/run/netns/grid-nnnnnnnn"));
+    const auto seen = l.provider->describe(ids);
+    const auto& jump = seen.at("nnnnnnnn-jumphost");
+    CHECK(jump.public_ip.rfind("10.213.", 0) == 0);
+    CHECK(jump.ssh_port == 22);
+    CHECK(seen.at("nnnnnnnn-0").public_ip.empty());
+    CHECK(seen.at("nnnnnnnn-0").private_ip == "127.0.0.10");
+    CHECK(seen.at("nnnnnnnn-1").private_ip == "127.0.0.11");
+    // The jumphost answers from this machine; the workers' addresses are inside the namespace.
+    CHECK(l.ssh(jump, "echo $GRID_INSTANCE").out == "nnnnnnnn-jumphost\n");
+    // From inside, on the namespace's loopback, the workers answer.
+    core::RunOptions o;
+    o.timeout = std::chrono::seconds(30);
+    const auto inside =
+        core::run({"ip", "netns", "exec", "grid-nnnnnnnn", "ssh", "-F", "/dev/null", "-o",
+                   "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o",
+                   "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-i",
+                   (l.dir / "key").string(), "root@127.0.0.11", "echo $GRID_INSTANCE"},
+                  o);
+    INFO(inside.err);
+    CHECK(inside.out == "nnnnnnnn-1\n");
+    l.provider->terminate(ids);
+    CHECK_FALSE(std::filesystem::exists("/run/netns/grid-nnnnnnnn"));
 }
