@@ -120,25 +120,38 @@ SshFiles ssh_files(const Paths& paths, const std::string& cluster_id) {
     return f;
 }
 
+std::vector<SshHost> ssh_hosts(const Cluster& c) {
+    std::vector<SshHost> hosts;
+    const Instance* jump = jumphost_of(c);
+    for (const auto& i : c.instances) {
+        SshHost h;
+        h.hostname = address_of(c, i);
+        if (h.hostname.empty() || !is_live(i.state)) continue;
+        h.alias = i.id;
+        h.port = i.ssh_port;
+        h.user = i.ssh_user;
+        h.host_key_known = !i.host_key.empty();
+        if (c.multi_node() && i.role == Role::Worker && jump) h.proxy_jump = jump->id;
+        hosts.push_back(std::move(h));
+    }
+    return hosts;
+}
+
 std::string ssh_config_text(const Cluster& c, const SshFiles& files) {
     std::ostringstream out;
     out << "# grid cluster " << c.id;
     if (!c.name.empty()) out << " (" << c.name << ")";
     out << ": " << c.nodes << " x " << c.type << " on " << c.provider << "\n";
-    const Instance* jump = jumphost_of(c);
-    for (const auto& i : c.instances) {
-        const std::string address = address_of(c, i);
-        if (address.empty() || !is_live(i.state)) continue;
-        out << "Host " << i.id << "\n";
-        out << "  HostName " << address << "\n";
-        out << "  Port " << i.ssh_port << "\n";
-        if (!i.ssh_user.empty()) out << "  User " << i.ssh_user << "\n";
-        out << "  HostKeyAlias " << i.id << "\n";
+    for (const auto& h : ssh_hosts(c)) {
+        out << "Host " << h.alias << "\n";
+        out << "  HostName " << h.hostname << "\n";
+        out << "  Port " << h.port << "\n";
+        if (!h.user.empty()) out << "  User " << h.user << "\n";
+        out << "  HostKeyAlias " << h.alias << "\n";
         out << "  IdentityFile " << quoted(files.key) << "\n";
         out << "  UserKnownHostsFile " << quoted(files.known_hosts) << "\n";
-        out << "  StrictHostKeyChecking " << (i.host_key.empty() ? "accept-new" : "yes") << "\n";
-        if (c.multi_node() && i.role == Role::Worker && jump)
-            out << "  ProxyJump " << jump->id << "\n";
+        out << "  StrictHostKeyChecking " << (h.host_key_known ? "yes" : "accept-new") << "\n";
+        if (!h.proxy_jump.empty()) out << "  ProxyJump " << h.proxy_jump << "\n";
     }
     return out.str();
 }

@@ -39,6 +39,17 @@ SshFiles ssh_files(const Paths& paths, const std::string& cluster_id);
 
 // Host blocks for every node of the cluster that has an address; workers of a multi-node
 // cluster go through the jumphost (ProxyJump).
+// One Host block of a cluster's ssh_config: how a node is reached from this machine.
+struct SshHost {
+    std::string alias;  // the instance id
+    std::string hostname;
+    int port = 22;
+    std::string user;
+    std::string proxy_jump;  // empty unless the node is a worker behind the jumphost
+    bool host_key_known = false;
+};
+std::vector<SshHost> ssh_hosts(const Cluster& cluster);
+
 std::string ssh_config_text(const Cluster& cluster, const SshFiles& files);
 std::string known_hosts_text(const Cluster& cluster);
 // The same, as seen from the jumphost: how it reaches the workers by name.

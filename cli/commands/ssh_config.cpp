@@ -1,8 +1,10 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/output/views.hpp"
 #include "core/files.hpp"
 #include "core/ssh.hpp"
 
@@ -14,9 +16,22 @@ struct SshConfigOptions {
     bool write = false;
 };
 
+nlohmann::json host_json(const core::SshHost& h, const std::string& cluster_id,
+                         const core::SshFiles& files) {
+    return {{"host", h.alias},
+            {"cluster", cluster_id},
+            {"hostname", h.hostname},
+            {"port", h.port},
+            {"user", h.user},
+            {"proxy_jump", h.proxy_jump.empty() ? nlohmann::json() : nlohmann::json(h.proxy_jump)},
+            {"identity_file", files.key.string()},
+            {"known_hosts_file", files.known_hosts.string()}};
+}
+
 void run_ssh_config(Context& ctx, const SshConfigOptions& o) {
     std::string text =
         "# ssh configuration for grid clusters; Include this file from ~/.ssh/config\n";
+    nlohmann::json hosts = nlohmann::json::array();
     for (const auto& c : ctx.store().list_clusters()) {
         const bool live =
             std::any_of(c.instances.begin(), c.instances.end(), [](const core::Instance& i) {
@@ -26,19 +41,30 @@ void run_ssh_config(Context& ctx, const SshConfigOptions& o) {
         const core::SshFiles files = core::ssh_files(ctx.paths(), c.id);
         text += "\n" + core::ssh_config_text(c, files);
         core::write_ssh_files(c, files);  // known_hosts must exist where the blocks point
+        for (const auto& h : core::ssh_hosts(c))
+            hosts.push_back(host_json(h, c.id, files));
     }
-    if (!o.write) {
+    std::string path;
+    if (o.write) {
+        path = (ctx.paths().state_dir / "ssh_config").string();
+        core::write_file(path, text, 0600);
+    }
+    if (ctx.json()) {
+        nlohmann::json doc{{"hosts", hosts}};
+        // Without --write the text itself is the result; with it, where it went.
+        if (o.write)
+            doc["path"] = path;
+        else
+            doc["config"] = text;
+        print_json(std::cout, doc);
+    } else if (!o.write) {
         std::cout << text;
-        return;
+    } else if (ctx.quiet()) {
+        std::cout << path << '\n';
+    } else {
+        std::cout << "Wrote " << path << "\nAdd this line to the top of ~/.ssh/config:\n  Include "
+                  << path << '\n';
     }
-    const auto path = ctx.paths().state_dir / "ssh_config";
-    core::write_file(path, text, 0600);
-    if (ctx.quiet() || ctx.json())
-        std::cout << path.string() << '\n';
-    else
-        std::cout << "Wrote " << path.string()
-                  << "\nAdd this line to the top of ~/.ssh/config:\n  Include " << path.string()
-                  << '\n';
 }
 
 }  // namespace

@@ -78,6 +78,17 @@ TEST_CASE("a multi-node cluster: jumphost / workers through it / ssh-config", "[
     const auto cfg = g.ok({"ssh-config"}).out;
     CHECK(cfg.find("Host " + id + "-0") != std::string::npos);
     CHECK(cfg.find("ProxyJump " + id + "-jumphost") != std::string::npos);
+    const auto hosts = g.ok({"ssh-config", "-o", "json"}).json();
+    CHECK(hosts["config"] == cfg);
+    REQUIRE(hosts["hosts"].size() == 3);
+    CHECK(hosts["hosts"][0]["host"] == id + "-jumphost");
+    CHECK(hosts["hosts"][0]["proxy_jump"].is_null());
+    CHECK(hosts["hosts"][2]["host"] == id + "-1");
+    CHECK(hosts["hosts"][2]["cluster"] == id);
+    CHECK(hosts["hosts"][2]["proxy_jump"] == id + "-jumphost");
+    CHECK(hosts["hosts"][2]["hostname"] == info["instances"][2]["private_ip"]);
+    const auto written = g.ok({"ssh-config", "--write", "--json"}).json();
+    CHECK(core::read_file(written["path"].get<std::string>()) == cfg);
     test::TempDir tmp;
     core::write_file(tmp / "config", cfg, 0600);
     core::RunOptions o;
