@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/duration.hpp"
 #include "core/errors.hpp"
 
 namespace core {
@@ -110,6 +111,32 @@ std::optional<bool> Settings::boolean(std::string_view key) const {
     if (!n) return std::nullopt;
     if (const auto* v = n->as_boolean()) return v->get();
     throw type_error(*this, key, "true or false", m_impl->source);
+}
+
+std::optional<std::vector<std::string>> Settings::strings(std::string_view key) const {
+    const auto* n = lookup(m_impl, key);
+    if (!n) return std::nullopt;
+    const auto* a = n->as_array();
+    if (!a) throw type_error(*this, key, "an array of strings", m_impl->source);
+    std::vector<std::string> out;
+    for (const auto& item : *a) {
+        const auto* v = item.as_string();
+        if (!v) throw type_error(*this, key, "an array of strings", m_impl->source);
+        out.push_back(v->get());
+    }
+    return out;
+}
+
+std::chrono::milliseconds Settings::duration(std::string_view key,
+                                             std::chrono::milliseconds fallback) const {
+    const auto text = string(key);
+    if (!text) return fallback;
+    try {
+        return parse_duration_ms(*text);
+    } catch (const Error&) {
+        throw type_error(*this, key, "a duration such as \"500ms\", \"12s\" or \"5m\"",
+                         m_impl->source);
+    }
 }
 
 Settings Settings::table(std::string_view key) const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -39,6 +40,10 @@ class Settings {
     std::optional<std::string> string(std::string_view key) const;
     std::optional<std::int64_t> integer(std::string_view key) const;
     std::optional<bool> boolean(std::string_view key) const;
+    std::optional<std::vector<std::string>> strings(std::string_view key) const;  // an array
+    // A duration such as "12s" or "500ms" (core/duration), or `fallback` when absent.
+    std::chrono::milliseconds duration(std::string_view key,
+                                       std::chrono::milliseconds fallback) const;
     Settings table(std::string_view key) const;  // empty view when absent
     const std::string& path() const;             // "providers.local", for messages
 

@@ -34,9 +34,9 @@ std::int64_t unit_seconds(char unit) {
 
 }  // namespace
 
-std::chrono::seconds parse_duration(std::string_view text) {
+std::chrono::milliseconds parse_duration_ms(std::string_view text) {
     if (text.empty()) throw bad_duration(text);
-    constexpr std::int64_t limit = std::int64_t{100} * 365 * 86400;  // a century is plenty
+    constexpr std::int64_t limit = std::int64_t{100} * 365 * 86400 * 1000;  // a century is plenty
     std::int64_t total = 0;
     std::size_t i = 0;
     while (i < text.size()) {
@@ -49,14 +49,25 @@ std::chrono::seconds parse_duration(std::string_view text) {
             ++digits;
         }
         if (digits == 0 || i >= text.size()) throw bad_duration(text);
-        const std::int64_t unit = unit_seconds(text[i]);
-        if (unit == 0) throw bad_duration(text);
+        std::int64_t unit_ms = unit_seconds(text[i]) * 1000;
+        if (text.substr(i, 2) == "ms") {
+            unit_ms = 1;
+            ++i;
+        }
+        if (unit_ms == 0) throw bad_duration(text);
         ++i;
-        total += value * unit;
+        if (value > limit / unit_ms) throw bad_duration(text);
+        total += value * unit_ms;
         if (total > limit) throw bad_duration(text);
     }
     if (total <= 0) throw bad_duration(text);
-    return std::chrono::seconds(total);
+    return std::chrono::milliseconds(total);
+}
+
+std::chrono::seconds parse_duration(std::string_view text) {
+    const auto ms = parse_duration_ms(text);
+    if (ms < std::chrono::seconds(1)) throw bad_duration(text);
+    return std::chrono::duration_cast<std::chrono::seconds>(ms);
 }
 
 std::string format_duration(std::chrono::seconds d) {

@@ -114,6 +114,8 @@ struct Engine::Impl {
             ctx.name = t.provider;
             ctx.settings = t.settings;
             ctx.state_dir = paths.state_dir / t.provider;
+            if (observer.tracing())
+                ctx.trace = [this](const std::string& line) { observer.on_trace(line); };
             slot = make_provider(ctx);
         }
         return *slot;
@@ -366,6 +368,7 @@ struct Engine::Impl {
                 }
             }
         c = load(c.id);
+        adopt_unrecorded_launches(c);
         // FAILED instances are terminated too: a failed machine may still be billed.
         std::vector<std::string> ids;
         for (const auto& i : c.instances)
@@ -380,6 +383,32 @@ struct Engine::Impl {
                          [](const Instance& i) { return is_live(i.state); }))
             remove_client_files(c.id);
         return c;
+    }
+
+    // An instance with no provider id may still have been launched: its launch was cut short
+    // (Ctrl-C, a lost reply) after the provider acted. The provider is asked by name, and what
+    // it has is recorded, so that it is terminated with the rest instead of left running.
+    void adopt_unrecorded_launches(Cluster& c) {
+        std::vector<std::string> names;
+        for (const auto& i : c.instances)
+            if (i.provider_id.empty() && i.state != State::Destroyed) names.push_back(i.id);
+        if (names.empty()) return;
+        const auto found = provider(target_of(c)).find_by_name(names);
+        for (const auto& [name, provider_id] : found) {
+            const Instance* i = find_instance(c, name);
+            if (!i) continue;
+            Instance updated = *i;
+            updated.provider_id = provider_id;
+            store.update_instance_endpoint(updated);
+            Event e;
+            e.cluster_id = c.id;
+            e.instance_id = i->id;
+            e.kind = "observed";
+            e.from = i->state;
+            e.message = "found at the provider by name: " + provider_id;
+            store.record_event(e);
+        }
+        if (!found.empty()) c = load(c.id);
     }
 
     void remove_client_files(const std::string& id) {
@@ -514,6 +543,9 @@ Cluster Engine::plan(const CreateRequest& r) {
     const Capabilities caps = p.capabilities();
     if (r.nodes > 1 && !caps.multi_node)
         throw Error(ErrorKind::Usage, "provider " + t.provider + " has no multi-node clusters");
+    if (!r.region.empty() && !caps.regions)
+        throw Error(ErrorKind::Usage, "provider " + t.provider + " has no regions",
+                    "drop --region");
     if (!r.container.empty() && !caps.containers)
         throw Error(ErrorKind::Usage, "provider " + t.provider + " does not run containers",
                     "drop --container");
@@ -585,7 +617,10 @@ Cluster Engine::create(const CreateRequest& r) {
         q.type = c.type;
         q.region = c.region;
         q.authorized_keys = r.public_keys;
-        if (cluster_key) q.authorized_keys.push_back(first_line(*cluster_key));
+        if (cluster_key) {
+            q.cluster_key = first_line(*cluster_key);
+            q.authorized_keys.push_back(q.cluster_key);
+        }
         requests.push_back(std::move(q));
     }
     Provider& p = m.provider(m.target_of(c));
@@ -616,6 +651,9 @@ Cluster Engine::create(const CreateRequest& r) {
                 m.move(i, State::Failed, was_interrupted ? "interrupted" : e.what());
         m.store.set_end_reason(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed,
                                e.what());
+        // The cleanup must not be cut short by the Ctrl-C that asked for it; a second one
+        // still stops it, and then the instances stay recorded for `grid cluster destroy`.
+        if (was_interrupted) set_interrupted(false);
         // Whatever did launch before the failure goes away again.
         m.destroy(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed, e.what(),
                   true);
@@ -671,10 +709,11 @@ Cluster Engine::destroy(const std::string& id, EndReason reason, const std::stri
     // Destroying an ended cluster is not an error: cleanup scripts run destroy unconditionally.
     // A FAILED instance is still asked to go away, as it may still be billed.
     const Cluster c = m_impl->load(id);
+    // A FAILED instance without a provider id is asked about by name too: its launch may
+    // have happened after all.
     const bool anything =
-        std::any_of(c.instances.begin(), c.instances.end(), [](const Instance& i) {
-            return is_live(i.state) || (i.state == State::Failed && !i.provider_id.empty());
-        });
+        std::any_of(c.instances.begin(), c.instances.end(),
+                    [](const Instance& i) { return is_live(i.state) || i.state == State::Failed; });
     if (!anything) return c;
     return m_impl->destroy(id, reason, detail, wait);
 }

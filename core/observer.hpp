@@ -14,6 +14,10 @@ class Observer {
                                const std::string& /*reason*/) {}
     virtual void on_progress(const std::string& /*message*/) {}
     virtual void on_warning(const std::string& /*message*/) {}
+    // Backends' traffic (-vv). tracing() says whether anyone listens, so nothing is formatted
+    // for nobody.
+    virtual bool tracing() const { return false; }
+    virtual void on_trace(const std::string& /*line*/) {}
 };
 
 // Set by the command line's SIGINT handler; long operations check it between steps.

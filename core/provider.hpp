@@ -26,6 +26,8 @@ struct ProviderContext {
     std::string name;                 // the backend's registered name
     Settings settings;                // the profile, or [providers.NAME]
     std::filesystem::path state_dir;  // a directory the backend owns (under grid's state dir)
+    // For -vv: lines about the backend's traffic, with secrets already taken out. May be empty.
+    std::function<void(const std::string&)> trace;
 };
 
 // One instance to launch. The name ("{cluster}-{role}") is also the idempotency key: a provider
@@ -36,7 +38,8 @@ struct LaunchRequest {
     Role role = Role::Worker;
     std::string type;  // grid's type name for workers; a provider picks a small type for jumphosts
     std::string region;
-    std::vector<std::string> authorized_keys;  // public key lines
+    std::vector<std::string> authorized_keys;  // public key lines, the cluster's own among them
+    std::string cluster_key;                   // the cluster's public key line
 };
 
 // What the provider says about an instance.
@@ -81,6 +84,23 @@ class Provider {
 
     // Asks for all of them to go away. Unknown ids are not an error.
     virtual void terminate(std::span<const std::string> provider_ids) = 0;
+
+    // Instances the provider runs under these names: name -> provider id. For a launch whose
+    // reply never came (Ctrl-C, a lost connection), so that what it started is not left running.
+    virtual std::map<std::string, std::string> find_by_name(std::span<const std::string> names) {
+        (void)names;
+        return {};
+    }
+
+    // Every live instance at the provider named as grid names them ("{cluster}-{role}").
+    struct Discovered {
+        std::string name;
+        std::string provider_id;
+        std::string type;  // the provider's own type name
+        std::string region;
+        Observation observation;
+    };
+    virtual std::vector<Discovered> discover() { return {}; }
 
     // How long to wait between two describe() calls while waiting for a state change.
     virtual std::chrono::milliseconds poll_interval() const { return std::chrono::seconds(5); }

@@ -18,6 +18,7 @@ struct CreateOptions {
     std::vector<std::string> identities;
     std::string name;
     std::string provider;
+    std::string region;
     std::string container;
     std::string ttl;
     std::vector<std::string> labels;
@@ -43,6 +44,7 @@ void run_cluster_create(Context& ctx, const CreateOptions& o) {
     r.nodes = o.nodes;
     r.name = o.name;
     r.provider = o.provider;
+    r.region = o.region;
     r.profile = ctx.global.profile;
     r.container = o.container;
     r.group = o.group;
@@ -105,6 +107,8 @@ void register_cluster_create(CLI::App& parent, Context& ctx) {
     cmd->add_option("--name", o->name, "A name to refer to the cluster by")->type_name("NAME");
     cmd->add_option("--provider", o->provider, "Provider to create on (default: local)")
         ->type_name("PROVIDER");
+    cmd->add_option("--region", o->region, "Region to create in (default: one with capacity)")
+        ->type_name("REGION");
     cmd->add_option("--container", o->container, "Container image to run (single-node only)")
         ->type_name("IMAGE");
     cmd->add_option("--ttl", o->ttl, "Destroy the cluster after this long, e.g. 2h")

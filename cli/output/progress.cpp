@@ -45,3 +45,15 @@ void ProgressObserver::on_warning(const std::string& message) {
 }
 
 }  // namespace cli
+
+namespace cli {
+
+bool ProgressObserver::tracing() const {
+    return m_ctx.global.verbose >= 2;
+}
+
+void ProgressObserver::on_trace(const std::string& line) {
+    std::cerr << paint(line, Color::Dim, m_ctx.color_stderr()) << '\n';
+}
+
+}  // namespace cli

@@ -18,6 +18,8 @@ class ProgressObserver final : public core::Observer {
                        const std::string& reason) override;
     void on_progress(const std::string& message) override;
     void on_warning(const std::string& message) override;
+    bool tracing() const override;  // -vv
+    void on_trace(const std::string& line) override;
 
   private:
     bool shown() const;

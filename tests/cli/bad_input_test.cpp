@@ -39,6 +39,7 @@ TEST_CASE("usage errors exit 2", "[cli][errors]") {
     expect_error(g, {"cluster", "create", "8xH100", "-n", "2", "--container", "pytorch", "-i", key},
                  2);
     expect_error(g, {"cluster", "create", "1xH100", "--ttl", "soon", "-i", key}, 2);
+    expect_error(g, {"cluster", "create", "1xH100", "--region", "us-east-1", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "1xH100", "--name", "bad name", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "1xH100", "--label", "novalue", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "1xH100", "-i", g.key().string()}, 2);  // a private key

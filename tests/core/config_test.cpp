@@ -24,6 +24,8 @@ gpus = { H100 = 8 }
 [profiles.lab]
 provider = "lambda"
 api_key_env = "LAMBDA_KEY"
+file_systems = ["data", "models"]
+launch_interval = "500ms"
 )",
                                        "test.toml");
     CHECK(c.provider_settings("local").integer("max_instances") == 12);
@@ -32,7 +34,20 @@ api_key_env = "LAMBDA_KEY"
     REQUIRE(p);
     CHECK(p->provider == "lambda");
     CHECK(p->settings.string("api_key_env") == "LAMBDA_KEY");
+    CHECK(p->settings.strings("file_systems") == std::vector<std::string>{"data", "models"});
+    CHECK(p->settings.duration("launch_interval", std::chrono::seconds(12)) ==
+          std::chrono::milliseconds(500));
+    CHECK(p->settings.duration("poll_interval", std::chrono::seconds(5)) ==
+          std::chrono::seconds(5));
     CHECK_FALSE(c.profile("nope"));
+    // Wrong shapes name the key.
+    const auto bad = core::Config::parse(
+        "[profiles.x]\nfile_systems = \"data\"\nlaunch_interval = 5\n", "t.toml");
+    CHECK_THROWS_WITH(bad.profile("x")->settings.strings("file_systems"),
+                      Catch::Contains("profiles.x.file_systems must be an array of strings"));
+    CHECK_THROWS_WITH(
+        bad.profile("x")->settings.duration("launch_interval", std::chrono::seconds(1)),
+        Catch::Contains("profiles.x.launch_interval must be"));
 }
 
 TEST_CASE("a wrongly typed value names its key", "[config]") {

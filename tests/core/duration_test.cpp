@@ -29,6 +29,19 @@ TEST_CASE("bad durations are usage errors", "[duration]") {
     }
 }
 
+TEST_CASE("intervals may be given in milliseconds", "[duration]") {
+    using std::chrono::milliseconds;
+    CHECK(core::parse_duration_ms("500ms") == milliseconds(500));
+    CHECK(core::parse_duration_ms("12s") == milliseconds(12000));
+    CHECK(core::parse_duration_ms("1m30s") == milliseconds(90000));
+    CHECK(core::parse_duration_ms("1s250ms") == milliseconds(1250));
+    CHECK_THROWS_AS(core::parse_duration_ms("5mss"), core::Error);
+    CHECK_THROWS_AS(core::parse_duration_ms("0ms"), core::Error);
+    // Where whole seconds are meant, less than one is refused.
+    CHECK_THROWS_AS(core::parse_duration("500ms"), core::Error);
+    CHECK(core::parse_duration("1500ms") == seconds(1));
+}
+
 TEST_CASE("durations format with their two largest units", "[duration]") {
     CHECK(core::format_duration(seconds(0)) == "0s");
     CHECK(core::format_duration(seconds(59)) == "59s");

@@ -1,5 +1,7 @@
 #include "tests/support/support.hpp"
 
+#include <algorithm>
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -42,8 +44,20 @@ Grid::Grid() : m_state(m_dir.path() / "state") {
 }
 
 Grid::~Grid() {
+    destroy_all();
+}
+
+void Grid::add_env(const std::string& entry) {
+    const auto key = entry.substr(0, entry.find('=') + 1);
+    m_env.erase(std::remove_if(m_env.begin(), m_env.end(),
+                               [&](const std::string& e) { return e.rfind(key, 0) == 0; }),
+                m_env.end());
+    m_env.push_back(entry);
+}
+
+void Grid::destroy_all() const {
     try {
-        const auto r = run({"cluster", "list", "-q", "--all"});
+        const auto r = run({"cluster", "list", "-q"});  // archived clusters have ended
         std::vector<std::string> args{"cluster", "destroy", "--yes"};
         std::size_t start = 0;
         while (start < r.out.size()) {
@@ -59,8 +73,10 @@ Grid::~Grid() {
 }
 
 std::vector<std::string> Grid::env() const {
-    return {"GRID_STATE_DIR=" + m_state.string(), "GRID_CONFIG=" + config_file().string(),
-            "NO_COLOR=1"};
+    std::vector<std::string> env{"GRID_STATE_DIR=" + m_state.string(),
+                                 "GRID_CONFIG=" + config_file().string(), "NO_COLOR=1"};
+    env.insert(env.end(), m_env.begin(), m_env.end());
+    return env;
 }
 
 Result Grid::run(const std::vector<std::string>& args, const std::string& input) const {

@@ -43,6 +43,9 @@ class Grid {
     std::string create(const std::vector<std::string>& args) const;
 
     void write_config(const std::string& toml) const;
+    // Sets a variable of grid's environment ("KEY=VALUE"), replacing an earlier value.
+    void add_env(const std::string& entry);
+    void destroy_all() const;  // every cluster of this world, ended ones too
     const std::filesystem::path& state_dir() const { return m_state; }
     std::filesystem::path config_file() const { return m_dir.path() / "config.toml"; }
     std::filesystem::path pubkey() const { return m_dir.path() / "id_ed25519.pub"; }
@@ -57,6 +60,7 @@ class Grid {
   private:
     TempDir m_dir;
     std::filesystem::path m_state;
+    std::vector<std::string> m_env;
 };
 
 // Prints why and exits 77, which ctest reports as skipped.
