@@ -1,6 +1,7 @@
 // The Lambda provider end to end: grid's binary against the stateful fake of the API, with
 // Prism in between checking every request and reply against the published spec.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -13,6 +14,7 @@
 
 #include "backends/lambda/catalog.hpp"
 #include "core/files.hpp"
+#include "core/process.hpp"
 #include "tests/fakes/lambda/fake_lambda.hpp"
 #include "tests/support/prism.hpp"
 #include "tests/support/support.hpp"
@@ -30,14 +32,13 @@ struct World {
     fakes::FakeLambda fake;
     test::Prism prism;
 
-    explicit World(bool ssh, const std::string& extra_profile = {})
+    explicit World(bool ssh, const std::string& launch_interval = "50ms")
         : fake(options(ssh, fake_dir.path())), prism(started(fake)) {
         grid.add_env(std::string("GRID_TEST_LAMBDA_KEY=") + k_key);
         grid.write_config("[profiles.lab]\nprovider = \"lambda\"\napi_url = \"" + prism.url() +
                           "\"\napi_key_env = \"GRID_TEST_LAMBDA_KEY\"\nssh_user = \"" + user() +
-                          "\"\nrequest_interval = \"10ms\"\nlaunch_interval = \"50ms\"\n"
-                          "poll_interval = \"200ms\"\ntimeout = \"5s\"\n" +
-                          extra_profile);
+                          "\"\nrequest_interval = \"10ms\"\nlaunch_interval = \"" +
+                          launch_interval + "\"\npoll_interval = \"200ms\"\ntimeout = \"5s\"\n");
     }
 
     ~World() {
@@ -294,4 +295,36 @@ TEST_CASE("lambda: a preempted node fails its cluster with that reason", "[lambd
     CHECK(w.fake.running() == 0);
     CHECK(w.fake.requests("POST /api/v1/instance-operations/terminate") >= 1);
     w.check_spec();
+}
+
+TEST_CASE("lambda: Ctrl-C at any point of a create leaves nothing running after destroy",
+          "[lambda]") {
+    // Interrupted after the first launch, after the second, and while waiting for ssh.
+    for (const std::size_t launched : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
+        INFO("interrupted after " << launched << " launches");
+        World w(false, "300ms");
+        std::vector<std::string> argv{GRID_BINARY, "cluster", "create", "8xH100",
+                                      "-n",        "3",       "-i",     w.grid.pubkey().string(),
+                                      "--profile", "lab"};
+        const pid_t pid = core::spawn_detached(argv, w.grid.env(), "/dev/null");
+        for (int i = 0; i < 300 && w.fake.instances().size() < launched; ++i)
+            std::this_thread::sleep_for(20ms);
+        REQUIRE(w.fake.instances().size() >= launched);
+        ::kill(pid, SIGINT);
+        for (int i = 0; i < 600 && core::process_alive(pid); ++i)
+            std::this_thread::sleep_for(50ms);
+        REQUIRE_FALSE(core::process_alive(pid));
+        // Whatever the create did not clean up itself, destroy does.
+        const auto ids = w.grid.ok({"cluster", "list", "-q"}).out;
+        REQUIRE(ids.size() >= 8);
+        w.grid.ok({"cluster", "destroy", ids.substr(0, 8), "--yes"});
+        for (int i = 0; i < 50 && w.fake.running() > 0; ++i)
+            std::this_thread::sleep_for(100ms);
+        CHECK(w.fake.running() == 0);
+        for (const auto& [name, n] : w.fake.launches_by_name())
+            CHECK(n == 1);
+        const auto info = w.grid.ok({"cluster", "info", ids.substr(0, 8), "--json"}).json();
+        CHECK((info["status"] == "DESTROYED" || info["status"] == "FAILED"));
+        w.check_spec();
+    }
 }
