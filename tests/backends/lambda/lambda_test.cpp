@@ -328,3 +328,21 @@ TEST_CASE("lambda: Ctrl-C at any point of a create leaves nothing running after 
         w.check_spec();
     }
 }
+
+TEST_CASE("lambda: -vv traces the API traffic without the key", "[lambda]") {
+    World w(false);
+    const auto r = w.grid.run(w.lab({"types", "-vv"}));
+    INFO(r.err);
+    CHECK(r.code == 0);
+    CHECK(r.err.find("> GET /api/v1/instance-types") != std::string::npos);
+    CHECK(r.err.find("Authorization: <redacted>") != std::string::npos);
+    CHECK(r.err.find("< HTTP/1.1 200") != std::string::npos);
+    CHECK(r.err.find(k_key) == std::string::npos);
+    // Without -vv there is no trace.
+    CHECK(w.grid.ok(w.lab({"types"})).err.empty());
+    // The key is not in grid's files either.
+    core::RunOptions o;
+    o.timeout = 30s;
+    CHECK(core::run({"grep", "-rl", k_key, w.grid.state_dir().string()}, o).out.empty());
+    w.check_spec();
+}
