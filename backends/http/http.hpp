@@ -46,7 +46,9 @@ class UncertainError : public core::Error {
 struct Options {
     std::chrono::milliseconds connect_timeout{10'000};
     std::chrono::milliseconds timeout{60'000};  // one attempt, all of it
-    int max_attempts = 6;
+    // With 40 % of replies failing (a bad minute at a provider), 6 would give up on one
+    // request in 250; the deadline below still bounds the wait.
+    int max_attempts = 10;
     std::chrono::milliseconds backoff_base{500};
     std::chrono::milliseconds backoff_max{20'000};
     // No retry is started that would end past this, counted from the first attempt.

@@ -53,7 +53,7 @@ std::string user_data(const core::LaunchRequest& r) {
 
 class LambdaProvider final : public core::Provider {
   public:
-    explicit LambdaProvider(const core::ProviderContext& ctx) : m_settings(ctx.settings) {
+    explicit LambdaProvider(const core::ProviderContext& ctx) {
         ApiSettings a = read_api_settings(ctx.settings, ctx.state_dir);
         a.trace = ctx.trace;
         m_api = std::make_unique<Api>(std::move(a));
@@ -300,7 +300,6 @@ class LambdaProvider final : public core::Provider {
         return out;
     }
 
-    core::Settings m_settings;
     std::unique_ptr<Api> m_api;
     std::optional<std::vector<MappedType>> m_types;
     std::string m_region;

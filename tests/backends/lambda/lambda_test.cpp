@@ -177,6 +177,24 @@ TEST_CASE("lambda: a wrong key is exit 6 with a hint / nothing launched", "[lamb
     w.check_spec();
 }
 
+TEST_CASE("lambda: the key from api_key_cmd / never from the config file", "[lambda]") {
+    World w(false);
+    const std::string base = "[profiles.lab]\nprovider = \"lambda\"\napi_url = \"" + w.prism.url() +
+                             "\"\nrequest_interval = \"10ms\"\n";
+    w.grid.write_config(base + "api_key_cmd = \"echo " + k_key + "\"\n");
+    CHECK(w.grid.ok(w.lab({"types", "-q"})).out.find("8xH100") != std::string::npos);
+    w.grid.write_config(base + "api_key_cmd = \"exit 3\"\n");
+    const auto failed = w.grid.run(w.lab({"types"}));
+    CHECK(failed.code == 6);
+    CHECK(failed.err.find("api_key_cmd of [profiles.lab] failed (exit 3)") != std::string::npos);
+    w.grid.write_config(base + "api_key = \"" + k_key + "\"\n");
+    const auto in_file = w.grid.run(w.lab({"types"}));
+    CHECK(in_file.code == 2);
+    CHECK(in_file.err.find("grid does not keep keys in files") != std::string::npos);
+    CHECK(in_file.err.find(k_key) == std::string::npos);
+    w.check_spec();
+}
+
 TEST_CASE("lambda: no capacity is exit 5 and leaves nothing running", "[lambda]") {
     World w(false);
     w.fake.set_capacity("gpu_8x_h100_sxm5", "us-east-1", 1);  // one node of the two
@@ -192,6 +210,13 @@ TEST_CASE("lambda: no capacity is exit 5 and leaves nothing running", "[lambda]"
     const auto list = w.grid.ok({"cluster", "list", "--json"}).json();
     REQUIRE(list["clusters"].size() == 1);
     CHECK(list["clusters"][0]["status"] == "FAILED");
+    // A region without room fails before anything is launched, and says where there is some.
+    const auto west = w.grid.run(w.lab(
+        {"cluster", "create", "8xH100", "--region", "us-west-1", "-i", w.grid.pubkey().string()}));
+    CHECK(west.code == 5);
+    CHECK(west.err.find("no capacity for 8xH100 in us-west-1") != std::string::npos);
+    CHECK(west.err.find("hint: regions with capacity now: us-east-1") != std::string::npos);
+    CHECK(w.fake.instances().size() == 2);
     // A type with no room anywhere fails before anything is launched.
     w.fake.set_capacity("gpu_8x_b200_sxm6", "us-east-1", 0);
     const auto b =
