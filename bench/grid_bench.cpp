@@ -5,99 +5,22 @@
 //   grid_bench create [RUNS]  1-node vs 8-node local create
 //
 // Prints a Markdown table for bench/README.md and whether each target holds.
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "bench/measure.hpp"
 #include "bench/seed.hpp"
 #include "core/process.hpp"
-
-extern char** environ;
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-// One run of argv with stdout and stderr discarded; wall time in milliseconds.
-double time_once(const std::vector<std::string>& argv) {
-    std::vector<char*> args;
-    for (const auto& a : argv)
-        args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    const auto start = Clock::now();
-    pid_t pid;
-    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) {
-        std::fprintf(stderr, "cannot run %s\n", args[0]);
-        std::exit(1);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    posix_spawn_file_actions_destroy(&fa);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "%s exited with %d\n", argv[0].c_str(), WEXITSTATUS(status));
-        std::exit(1);
-    }
-    return ms;
-}
-
-struct Stats {
-    double median = 0, p90 = 0, min = 0;
-};
-
-Stats stats(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 9 / 10)], v.front()};
-}
-
-struct Case {
-    std::string name;
-    std::function<double()> run;  // one timed run
-    std::vector<double> samples;
-};
-
-// Runs every case once per round, rounds times, after one warm-up round.
-void measure(std::vector<Case>& cases, int rounds) {
-    for (auto& c : cases)
-        c.run();
-    for (int r = 0; r < rounds; ++r)
-        for (auto& c : cases)
-            c.samples.push_back(c.run());
-}
-
-void print_table(const std::vector<Case>& cases) {
-    std::printf("| command | median ms | p90 ms | min ms |\n|---|---:|---:|---:|\n");
-    for (const auto& c : cases) {
-        const Stats s = stats(c.samples);
-        std::printf("| `%s` | %.2f | %.2f | %.2f |\n", c.name.c_str(), s.median, s.p90, s.min);
-    }
-}
-
-bool check(const char* what, bool ok) {
-    std::printf("- %s: %s\n", what, ok ? "holds" : "MISSED");
-    return ok;
-}
-
-std::string grid_binary() {
-    const char* override_path = std::getenv("GRID");
-    return override_path ? override_path : GRID_BINARY;
-}
+using namespace bench;
 
 int bench_list(int rounds) {
     const fs::path dir = fs::temp_directory_path() / ("grid-bench-" + std::to_string(::getpid()));

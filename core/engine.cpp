@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/adoption.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
@@ -199,13 +200,19 @@ struct Engine::Impl {
         observer.on_warning(i.id + ": " + e.message);
     }
 
-    // Facts from the provider, applied through the lifecycle.
-    void observe(Cluster& c) {
+    // Facts from the provider, applied through the lifecycle. `listed` is a look already taken
+    // at every instance of the provider (refresh_all); without it the provider is asked.
+    void observe(Cluster& c, const std::map<std::string, Observation>* listed = nullptr) {
         std::vector<std::string> ids;
         for (const auto& i : c.instances)
             if (!i.provider_id.empty() && is_live(i.state)) ids.push_back(i.provider_id);
         if (ids.empty()) return;
-        const auto seen = provider(target_of(c)).describe(ids);
+        std::map<std::string, Observation> asked;
+        if (!listed) {
+            asked = provider(target_of(c)).describe(ids);
+            listed = &asked;
+        }
+        const auto& seen = *listed;
         for (auto& i : c.instances) {
             if (i.provider_id.empty() || !is_live(i.state)) continue;
             const auto it = seen.find(i.provider_id);
@@ -420,12 +427,148 @@ struct Engine::Impl {
         fs::remove(f.known_hosts, ec);
     }
 
-    Cluster refresh(const std::string& id) {
+    Cluster refresh(const std::string& id,
+                    const std::map<std::string, Observation>* listed = nullptr) {
         Cluster c = load(id);
         check_expiry(c);
-        observe(c);
+        observe(c, listed);
         configure(c);
         return c;
+    }
+
+    // Records what a provider's listing holds that the store does not know (core/adoption).
+    // The store is read after the listing: a launch in flight from another grid is then either
+    // recorded already or still without its id, and never taken for a stranger.
+    std::vector<std::string> adopt(const Target& t, Provider& p,
+                                   const std::vector<Provider::Discovered>& listed) {
+        AdoptionInput in;
+        in.provider = t.provider;
+        in.profile = t.profile;
+        for (const auto& c : store.list_clusters())  // not archived
+            for (const auto& i : c.instances)
+                if (!i.provider_id.empty()) in.known_provider_ids.insert(i.provider_id);
+        std::map<std::string, std::optional<Cluster>> cache;
+        in.find = [&](const std::string& id) -> const Cluster* {
+            auto it = cache.find(id);
+            if (it == cache.end()) it = cache.emplace(id, store.find_cluster(id)).first;
+            return it->second ? &*it->second : nullptr;
+        };
+        in.new_id = [] { return new_cluster_id(); };
+        in.type_of = [&](const std::string& type) { return p.type_of(type); };
+        in.now = now_unix();
+        const Adoption a = plan_adoption(listed, in);
+
+        for (const auto& f : a.found) {
+            const auto name = parse_instance_name(f.instance_id);
+            Cluster c = load(name->cluster);
+            const Instance* i = find_instance(c, f.instance_id);
+            if (!i || !i->provider_id.empty()) continue;  // recorded meanwhile
+            Instance updated = *i;
+            updated.provider_id = f.provider_id;
+            store.update_instance_endpoint(updated);
+            note(c.id, i->id, "observed", "found at the provider by name: " + f.provider_id);
+        }
+        std::vector<std::string> ids;
+        for (const auto& planned : a.clusters) {
+            store.insert_cluster(planned);
+            for (const auto& i : planned.instances)
+                store.update_instance_endpoint(i);
+            std::string names;
+            for (const auto& i : planned.instances)
+                names += (names.empty() ? "" : ", ") + i.provider_id;
+            note(planned.id, "", "found",
+                 "running at " + t.provider + (t.profile.empty() ? "" : " (" + t.profile + ")") +
+                     " under grid's names, unknown to this store: " + names);
+            store.set_end_reason(planned.id, EndReason::Failed,
+                                 "found at the provider, unknown to this store");
+            const Cluster c = load(planned.id);
+            for (const auto& i : c.instances) {
+                move(i, State::Provisioning, "found at the provider");
+                Instance now = i;
+                now.state = State::Provisioning;
+                move(now, State::Failed,
+                     "not created from this store, so grid has no key for it; remove it with: "
+                     "grid cluster destroy " +
+                         c.id);
+            }
+            observer.on_warning(
+                c.id + ": " + std::to_string(c.instances.size()) + " instance" +
+                (c.instances.size() == 1 ? "" : "s") + " at " + t.provider +
+                (t.profile.empty() ? "" : " (" + t.profile + ")") +
+                " named by grid but unknown to this store, recorded as FAILED; remove with: "
+                "grid cluster destroy " +
+                c.id);
+            ids.push_back(planned.id);
+        }
+        return ids;
+    }
+
+    // One look per provider account that can list (Capabilities::listing), one per cluster
+    // for the others.
+    std::vector<std::string> refresh_all(const std::string& only_provider) {
+        struct Work {
+            Target target;
+            std::vector<std::string> clusters;
+        };
+        std::map<std::string, Work> work;  // by "provider/profile"
+        auto add = [&](const Target& t) -> Work& {
+            Work& w = work[t.provider + "/" + t.profile];
+            w.target = t;
+            return w;
+        };
+        for (const auto& c : store.list_summaries()) {
+            if (c.status == State::Destroyed) continue;
+            if (!only_provider.empty() && c.provider != only_provider) continue;
+            Cluster shape;
+            shape.provider = c.provider;
+            shape.profile = c.profile;
+            add(target_of(shape)).clusters.push_back(c.id);
+        }
+        // Accounts with nothing in the store are looked at too: a lost store is the case that
+        // leaves the most behind.
+        for (const auto& name : config.profile_names())
+            if (const auto p = config.profile(name);
+                p && has_provider(p->provider) &&
+                (only_provider.empty() || p->provider == only_provider))
+                add(Target{p->provider, name, p->settings});
+        for (const auto& name : config.root().table("providers").keys())
+            if (has_provider(name) && (only_provider.empty() || name == only_provider))
+                add(Target{name, "", config.provider_settings(name)});
+
+        std::vector<std::string> adopted;
+        for (const auto& [key, w] : work) {
+            const std::string where =
+                w.target.provider + (w.target.profile.empty() ? "" : " (" + w.target.profile + ")");
+            try {
+                Provider& p = provider(w.target);
+                if (!p.capabilities().listing) {
+                    for (const auto& id : w.clusters)
+                        refresh_one(id, nullptr);
+                    continue;
+                }
+                const auto listed = p.discover();
+                std::map<std::string, Observation> seen;
+                for (const auto& d : listed)
+                    seen[d.provider_id] = d.observation;
+                for (const auto& id : w.clusters)
+                    refresh_one(id, &seen);
+                const auto ids = adopt(w.target, p, listed);
+                adopted.insert(adopted.end(), ids.begin(), ids.end());
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Interrupted) throw;
+                observer.on_warning("cannot look at " + where + ": " + e.what());
+            }
+        }
+        return adopted;
+    }
+
+    void refresh_one(const std::string& id, const std::map<std::string, Observation>* listed) {
+        try {
+            refresh(id, listed);
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Interrupted) throw;
+            observer.on_warning("cannot refresh " + id + ": " + e.what());
+        }
     }
 
     // Polls until nothing is left in a transitional state of the kind waited for.
@@ -702,6 +845,10 @@ Cluster Engine::wait_running(const std::string& id, std::chrono::seconds timeout
 
 Cluster Engine::refresh(const std::string& id) {
     return m_impl->refresh(id);
+}
+
+std::vector<std::string> Engine::refresh_all(const std::string& provider) {
+    return m_impl->refresh_all(provider);
 }
 
 Cluster Engine::destroy(const std::string& id, EndReason reason, const std::string& detail,

@@ -62,6 +62,12 @@ class Engine {
 
     // Looks at the provider once and moves every instance as far as the facts allow.
     Cluster refresh(const std::string& cluster_id);
+    // Refreshes every cluster not ended (of one provider, when named), with one look per
+    // provider account where the provider can list them all at once. Instances a provider runs
+    // under grid's names that the store does not know are recorded as FAILED clusters, so that
+    // they are seen and can be destroyed; their ids are returned. Problems with one account or
+    // cluster are warnings, not errors.
+    std::vector<std::string> refresh_all(const std::string& provider = {});
     Cluster wait_running(const std::string& cluster_id, std::chrono::seconds timeout);
     Cluster destroy(const std::string& cluster_id, EndReason reason, const std::string& detail,
                     bool wait);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -19,6 +20,9 @@ struct Capabilities {
     bool containers = false;
     bool volumes = false;
     bool regions = false;
+    // discover() lists every instance named by grid in one call, so that a refresh of many
+    // clusters makes one request instead of one per cluster.
+    bool listing = false;
 };
 
 // Everything a backend gets from grid when it is constructed.
@@ -92,7 +96,9 @@ class Provider {
         return {};
     }
 
-    // Every live instance at the provider named as grid names them ("{cluster}-{role}").
+    // Every instance the provider lists under a name as grid gives them ("{cluster}-{role}"),
+    // whoever launched it, terminated ones included while the provider still lists them. Only
+    // providers with Capabilities::listing implement it.
     struct Discovered {
         std::string name;
         std::string provider_id;
@@ -101,6 +107,12 @@ class Provider {
         Observation observation;
     };
     virtual std::vector<Discovered> discover() { return {}; }
+
+    // Grid's type for a type name of the provider's own, as discover() reports them.
+    virtual std::optional<InstanceType> type_of(const std::string& provider_type) {
+        (void)provider_type;
+        return std::nullopt;
+    }
 
     // How long to wait between two describe() calls while waiting for a state change.
     virtual std::chrono::milliseconds poll_interval() const { return std::chrono::seconds(5); }

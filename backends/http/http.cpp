@@ -377,7 +377,9 @@ Response Client::send(const Request& r) {
 
     for (int attempt = 1;; ++attempt) {
         if (cancelled()) throw core::Error(core::ErrorKind::Interrupted, "interrupted");
+        if (o.before_attempt) o.before_attempt();
         Attempt a = m_impl->perform(r, o);
+        if (o.after_attempt) o.after_attempt();
         a.response.attempts = attempt;
         a.response.new_connections = a.new_connections;
         if (a.code == CURLE_ABORTED_BY_CALLBACK && cancelled())

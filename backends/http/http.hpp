@@ -61,6 +61,10 @@ struct Options {
     // Asked between attempts and while waiting: true stops with ErrorKind::Interrupted. An
     // attempt in flight is finished first, so that its outcome is known.
     std::function<bool()> cancelled;
+    // Around every attempt, retries included, with libcurl already loaded: where a rate
+    // limit's pacing goes (backends/http/pacer.hpp).
+    std::function<void()> before_attempt;
+    std::function<void()> after_attempt;
 };
 
 class Client {

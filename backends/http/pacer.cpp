@@ -71,6 +71,10 @@ void Pacer::wait(const std::function<bool()>& cancelled) {
     }
 }
 
+void Pacer::done() {
+    if (m_interval.count() > 0) claim(m_interval);
+}
+
 void Pacer::hold(milliseconds delay) {
     if (delay.count() > 0) claim(delay);
 }

@@ -8,7 +8,9 @@ namespace backends::http {
 
 // Spaces requests of one kind at least `interval` apart, for every grid process on this
 // machine that shares the file: an API's rate limit is per account, not per process. Waiting
-// here costs less than a 429 and its Retry-After.
+// here costs less than a 429 and its Retry-After. The server measures the time between
+// arrivals, which grid cannot see; counting the interval from the reply (done()) keeps the
+// arrivals at least `interval` apart however long connecting and sending took.
 class Pacer {
   public:
     Pacer(std::filesystem::path file, std::chrono::milliseconds interval);
@@ -16,6 +18,8 @@ class Pacer {
     // Returns when the next request may go, having claimed that slot. Throws core::Error
     // (Interrupted) when `cancelled` says so while waiting.
     void wait(const std::function<bool()>& cancelled = {});
+    // The request has been answered (or has failed): the next one goes `interval` from now.
+    void done();
     // The server asked for a pause (Retry-After): nobody goes before `delay` from now.
     void hold(std::chrono::milliseconds delay);
 

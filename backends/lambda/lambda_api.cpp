@@ -126,6 +126,8 @@ struct Api::Impl {
         o.trace = s.trace;
         o.cancelled = [] { return core::interrupted(); };
         o.user_agent = "grid/" GRID_VERSION_STRING;
+        o.before_attempt = [this] { requests.wait([] { return core::interrupted(); }); };
+        o.after_attempt = [this] { requests.done(); };
     }
 
     const std::string& api_key() {
@@ -178,7 +180,6 @@ struct Api::Impl {
             q.headers.emplace_back("Content-Type", "application/json");
             q.body = body->dump();
         }
-        requests.wait([] { return core::interrupted(); });
         const http::Response r = client.send(q);
         if (r.status == 429)
             if (const auto ra = r.header("retry-after"))
@@ -242,8 +243,15 @@ std::string Api::launch(const LaunchSpec& spec) {
     if (!spec.file_systems.empty()) body["file_system_names"] = spec.file_systems;
     if (!spec.user_data.empty()) body["user_data"] = spec.user_data;
     m_impl->launches.wait([] { return core::interrupted(); });
-    const json data = m_impl->call("POST", "/api/v1/instance-operations/launch", &body, false,
-                                   "launching " + spec.name);
+    json data;
+    try {
+        data = m_impl->call("POST", "/api/v1/instance-operations/launch", &body, false,
+                            "launching " + spec.name);
+    } catch (...) {
+        m_impl->launches.done();
+        throw;
+    }
+    m_impl->launches.done();
     const auto ids = data.value("instance_ids", json::array());
     if (!ids.is_array() || ids.empty() || !ids[0].is_string())
         throw Error(ErrorKind::Provider,

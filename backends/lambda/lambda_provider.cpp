@@ -60,6 +60,7 @@ class LambdaProvider final : public core::Provider {
         m_region = ctx.settings.string("region").value_or("");
         m_ssh_user = ctx.settings.string("ssh_user").value_or("ubuntu");
         m_jumphost_type = ctx.settings.string("jumphost_type").value_or("");
+        m_settings_path = ctx.settings.path();
         m_file_systems = ctx.settings.strings("file_systems").value_or(std::vector<std::string>{});
         m_poll = ctx.settings.duration("poll_interval", std::chrono::seconds(5));
     }
@@ -68,6 +69,7 @@ class LambdaProvider final : public core::Provider {
         core::Capabilities c;
         c.multi_node = true;
         c.regions = true;
+        c.listing = true;  // GET /instances lists them all
         return c;
     }
 
@@ -113,14 +115,7 @@ class LambdaProvider final : public core::Provider {
         std::map<std::string, Observation> out;
         for (const auto& i : m_api->instances()) {
             if (!wanted.count(i.id)) continue;
-            Observation o;
-            o.state = state_of(i.status);
-            o.detail = i.status;
-            o.public_ip = i.ip;
-            o.private_ip = i.private_ip;
-            o.ssh_port = 22;
-            o.ssh_user = m_ssh_user;
-            out[i.id] = std::move(o);
+            out[i.id] = observation(i);
         }
         return out;
     }
@@ -169,27 +164,55 @@ class LambdaProvider final : public core::Provider {
     std::vector<Discovered> discover() override {
         std::vector<Discovered> out;
         for (const auto& i : m_api->instances()) {
-            if (!is_grid_name(i.name) || i.status == "terminated") continue;
+            if (!is_grid_name(i.name)) continue;
             Discovered d;
             d.name = i.name;
             d.provider_id = i.id;
             d.type = i.type;
             d.region = i.region;
-            d.observation.state = state_of(i.status);
-            d.observation.detail = i.status;
-            d.observation.public_ip = i.ip;
-            d.observation.private_ip = i.private_ip;
-            d.observation.ssh_user = m_ssh_user;
+            d.observation = observation(i);
             out.push_back(std::move(d));
         }
         return out;
     }
 
+    std::optional<core::InstanceType> type_of(const std::string& provider_type) override {
+        for (const auto& m : mapped())
+            if (m.lambda_name == provider_type) return m.type;
+        return std::nullopt;
+    }
+
     std::chrono::milliseconds poll_interval() const override { return m_poll; }
 
   private:
+    Observation observation(const ApiInstance& i) const {
+        Observation o;
+        o.state = state_of(i.status);
+        o.detail = i.status;
+        o.public_ip = i.ip;
+        o.private_ip = i.private_ip;
+        o.ssh_port = 22;
+        o.ssh_user = m_ssh_user;
+        return o;
+    }
+
     const std::vector<MappedType>& mapped() {
-        if (!m_types) m_types = map_catalog(m_api->instance_types());
+        if (m_types) return *m_types;
+        m_types = map_catalog(m_api->instance_types());
+        // Checked with the catalog, which every create reads before it records anything.
+        if (!m_jumphost_type.empty() &&
+            std::none_of(m_types->begin(), m_types->end(), [&](const MappedType& t) {
+                return t.type.name == m_jumphost_type || t.lambda_name == m_jumphost_type;
+            })) {
+            std::string names;
+            for (const auto& t : *m_types)
+                names += (names.empty() ? "" : ", ") + t.type.name;
+            m_types.reset();
+            throw Error(ErrorKind::Usage,
+                        "jumphost_type '" + m_jumphost_type + "' in [" + m_settings_path +
+                            "] is not a type of lambda",
+                        "types: " + names);
+        }
         return *m_types;
     }
 
@@ -305,6 +328,7 @@ class LambdaProvider final : public core::Provider {
     std::string m_region;
     std::string m_ssh_user;
     std::string m_jumphost_type;
+    std::string m_settings_path;  // "profiles.NAME", for messages
     std::vector<std::string> m_file_systems;
     std::chrono::milliseconds m_poll;
 };

@@ -84,16 +84,7 @@ void run_cluster_list(Context& ctx, const ListOptions& o) {
     core::ClusterQuery q;
     q.include_archived = o.all;
     q.provider = o.provider;
-    if (o.refresh) {
-        for (const auto& c : ctx.store().list_summaries(q)) {
-            if (c.status == core::State::Destroyed) continue;
-            try {
-                ctx.engine().refresh(c.id);
-            } catch (const core::Error& e) {
-                ctx.observer().on_warning("cannot refresh " + c.id + ": " + e.what());
-            }
-        }
-    }
+    if (o.refresh) ctx.engine().refresh_all(o.provider);
     q.details = ctx.json() || !o.search.empty();
     // About what a cluster costs in memory here, rows and output included (see core/memory.hpp).
     constexpr std::size_t k_bytes_per_cluster = 1024;
@@ -140,7 +131,9 @@ void register_cluster_list(CLI::App& parent, Context& ctx) {
     cmd->add_option("--sort", o->sort,
                     "Sort by created (default), id, name, status, type, nodes, expires")
         ->type_name("FIELD");
-    cmd->add_flag("--refresh", o->refresh, "Ask the providers for the current state first");
+    cmd->add_flag("--refresh", o->refresh,
+                  "Ask the providers for the current state first, and record instances "
+                  "named by grid that this store does not know");
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_list(ctx, *o); }; });
 }
 

@@ -21,12 +21,19 @@ struct FakeCloud {
     int launch_limit = 1000;  // launches beyond this throw a provider error
     bool no_capacity = false;
     std::function<void()> after_launch;  // runs once each launch is accepted
+    bool listing = false;                // lists every instance in one call
+    int describe_calls = 0;
+    int discover_calls = 0;
 };
 FakeCloud g_cloud;
 
 class FakeProvider final : public core::Provider {
   public:
-    core::Capabilities capabilities() const override { return {}; }
+    core::Capabilities capabilities() const override {
+        core::Capabilities c;
+        c.listing = g_cloud.listing;
+        return c;
+    }
     std::vector<core::InstanceType> catalog() override {
         core::InstanceType t;
         t.name = "8xH100";
@@ -47,11 +54,23 @@ class FakeProvider final : public core::Provider {
         }
     }
     std::map<std::string, core::Observation> describe(std::span<const std::string> ids) override {
+        ++g_cloud.describe_calls;
         std::map<std::string, core::Observation> out;
         for (const auto& id : ids)
             if (auto it = g_cloud.instances.find(id); it != g_cloud.instances.end())
                 out.emplace(id, it->second);
         return out;
+    }
+    std::vector<Discovered> discover() override {
+        ++g_cloud.discover_calls;
+        std::vector<Discovered> out;
+        for (const auto& [id, o] : g_cloud.instances)  // named "i-" + the instance's name
+            out.push_back({id.substr(2), id, "fake_8x_h100", "", o});
+        return out;
+    }
+    std::optional<core::InstanceType> type_of(const std::string& t) override {
+        if (t != "fake_8x_h100") return std::nullopt;
+        return catalog().front();
     }
     void terminate(std::span<const std::string> ids) override {
         g_cloud.terminate_calls.emplace_back(ids.begin(), ids.end());
@@ -62,6 +81,12 @@ class FakeProvider final : public core::Provider {
         return std::chrono::milliseconds(1);
     }
 };
+
+core::Observation active() {
+    core::Observation o;
+    o.state = core::ProviderState::Active;
+    return o;
+}
 
 class Recorder : public core::Observer {
   public:
@@ -293,4 +318,59 @@ TEST_CASE("bad requests are usage errors before anything is created", "[engine]"
     r.provider = "nosuch";
     expect_usage(r);
     CHECK(w.store.list_clusters().empty());
+}
+
+TEST_CASE("refresh_all looks once per account / records strangers / they can be destroyed",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    g_cloud.listing = true;
+    const auto a = w.engine.create(w.request(1));
+    const auto b = w.engine.create(w.request(2));
+    g_cloud.instances["i-qrstvwxy-0"] = active();
+    g_cloud.instances["i-" + b.id + "-0"].state = core::ProviderState::Preempted;
+    g_cloud.describe_calls = g_cloud.discover_calls = 0;
+
+    const auto adopted = w.engine.refresh_all();
+    CHECK(g_cloud.discover_calls == 1);
+    CHECK(g_cloud.describe_calls == 0);
+    // The look applies to the known clusters as a describe() would.
+    CHECK(w.engine.load(b.id).instances[1].state == State::Failed);
+    CHECK(w.engine.load(a.id).instances[0].state == State::Provisioning);
+
+    REQUIRE(adopted == std::vector<std::string>{"qrstvwxy"});
+    const auto c = w.engine.load("qrstvwxy");
+    CHECK(c.type == "8xH100");
+    CHECK(c.status() == State::Failed);
+    CHECK(c.instances[0].provider_id == "i-qrstvwxy-0");
+    CHECK(c.instances[0].state_reason.find("grid cluster destroy qrstvwxy") != std::string::npos);
+
+    // Recorded once: the next look knows it.
+    CHECK(w.engine.refresh_all().empty());
+    CHECK(w.store.list_clusters().size() == 3);
+
+    w.engine.destroy(c.id, core::EndReason::DestroyedByUser, "", true);
+    REQUIRE_FALSE(g_cloud.terminate_calls.empty());
+    CHECK(g_cloud.terminate_calls.back() == std::vector<std::string>{"i-qrstvwxy-0"});
+    CHECK_FALSE(g_cloud.instances.count("i-qrstvwxy-0"));
+}
+
+TEST_CASE("refresh_all records the id of a launch whose reply was lost", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    g_cloud.listing = true;
+    g_cloud.launch_limit = 1;  // the jumphost launches, the first worker breaks
+    try {
+        w.engine.create(w.request(2));
+    } catch (const core::Error&) {
+    }
+    const auto clusters = w.store.list_clusters();
+    REQUIRE(clusters.size() == 1);
+    const auto id = clusters[0].id;
+    // ... but the provider did start it after all.
+    g_cloud.instances["i-" + id + "-0"] = active();
+    CHECK(w.engine.refresh_all().empty());
+    CHECK(w.engine.load(id).instances[1].provider_id == "i-" + id + "-0");
 }

@@ -31,14 +31,24 @@ struct World {
     test::TempDir fake_dir;
     fakes::FakeLambda fake;
     test::Prism prism;
+    std::string config;
 
-    explicit World(bool ssh, const std::string& launch_interval = "50ms")
-        : fake(options(ssh, fake_dir.path())), prism(started(fake)) {
-        grid.add_env(std::string("GRID_TEST_LAMBDA_KEY=") + k_key);
-        grid.write_config("[profiles.lab]\nprovider = \"lambda\"\napi_url = \"" + prism.url() +
-                          "\"\napi_key_env = \"GRID_TEST_LAMBDA_KEY\"\nssh_user = \"" + user() +
-                          "\"\nrequest_interval = \"10ms\"\nlaunch_interval = \"" +
-                          launch_interval + "\"\npoll_interval = \"200ms\"\ntimeout = \"5s\"\n");
+    // `limit`: the fake answers 429 to requests closer than this, and grid is told the limit.
+    explicit World(bool ssh, const std::string& launch_interval = "50ms",
+                   std::chrono::milliseconds limit = 0ms)
+        : fake(options(ssh, fake_dir.path(), limit)), prism(started(fake)) {
+        config = "[profiles.lab]\nprovider = \"lambda\"\napi_url = \"" + prism.url() +
+                 "\"\napi_key_env = \"GRID_TEST_LAMBDA_KEY\"\nssh_user = \"" + user() +
+                 "\"\nrequest_interval = \"" + std::to_string(std::max(limit, 10ms).count()) +
+                 "ms\"\nlaunch_interval = \"" + launch_interval +
+                 "\"\npoll_interval = \"200ms\"\ntimeout = \"5s\"\n";
+        join(grid);
+    }
+
+    // Points a grid at this account: the key in its environment, the profile in its config.
+    void join(test::Grid& g) const {
+        g.add_env(std::string("GRID_TEST_LAMBDA_KEY=") + k_key);
+        g.write_config(config);
     }
 
     ~World() {
@@ -56,8 +66,10 @@ struct World {
         if (args.size() > 2) grid.run(args);
     }
 
-    static fakes::FakeLambdaOptions options(bool ssh, const std::filesystem::path& dir) {
+    static fakes::FakeLambdaOptions options(bool ssh, const std::filesystem::path& dir,
+                                            std::chrono::milliseconds limit) {
         fakes::FakeLambdaOptions o;
+        o.request_interval = limit;
         o.api_key = k_key;
         o.ssh = ssh;
         o.state_dir = dir;
@@ -369,5 +381,91 @@ TEST_CASE("lambda: -vv traces the API traffic without the key", "[lambda]") {
     core::RunOptions o;
     o.timeout = 30s;
     CHECK(core::run({"grep", "-rl", k_key, w.grid.state_dir().string()}, o).out.empty());
+    w.check_spec();
+}
+
+TEST_CASE("lambda: list --refresh finds instances the store does not know / destroys them",
+          "[lambda]") {
+    World w(false);
+    const std::string a = w.grid.create(w.lab({"8xH100", "-n", "2", "--no-wait"}));
+    const std::string b = w.grid.create(w.lab({"1xH100", "--no-wait"}));
+    REQUIRE(w.fake.running() == 4);
+
+    // The same account seen from a store that never heard of them (a lost store, a laptop).
+    test::Grid other;
+    w.join(other);
+    const auto found = other.run({"cluster", "list", "--refresh", "-o", "json"});
+    REQUIRE(found.code == 0);
+    INFO(found.err);
+    CHECK(found.err.find(a + ": 3 instances at lambda (lab) named by grid but unknown to this "
+                             "store") != std::string::npos);
+    std::map<std::string, nlohmann::json> listed;
+    const auto doc = found.json();
+    for (const auto& c : doc["clusters"])
+        listed[c["id"].get<std::string>()] = c;
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[a]["status"] == "FAILED");
+    CHECK(listed[a]["type"] == "8xH100");
+    CHECK(listed[a]["nodes"] == 2);
+    CHECK(listed[a]["profile"] == "lab");
+    CHECK(listed[b]["type"] == "1xH100");
+    const auto info = other.ok({"cluster", "info", a, "--json"}).json();
+    REQUIRE(info["instances"].size() == 3);
+    CHECK(info["instances"][0]["id"] == a + "-jumphost");
+
+    // Recorded once; from then on a refresh of the whole account is one request.
+    int before = w.fake.requests("");
+    CHECK(other.ok({"cluster", "list", "--refresh", "-q"}).out.size() == 2 * 9);
+    CHECK(w.fake.requests("") - before == 1);
+    before = w.fake.requests("");
+    w.grid.ok({"cluster", "list", "--refresh"});
+    CHECK(w.fake.requests("") - before == 1);
+
+    other.ok({"cluster", "destroy", a, b, "--yes"});
+    for (int i = 0; i < 50 && w.fake.running() > 0; ++i)
+        std::this_thread::sleep_for(100ms);
+    CHECK(w.fake.running() == 0);
+    w.check_spec();
+}
+
+TEST_CASE("lambda: the profile's jumphost_type and file_systems reach the launches", "[lambda]") {
+    World w(false);
+    w.config += "jumphost_type = \"1xH100\"\nfile_systems = [\"shared-fs\"]\n";
+    w.join(w.grid);
+    const std::string id = w.grid.create(w.lab({"8xH100", "-n", "2", "--no-wait"}));
+    std::map<std::string, fakes::FakeInstance> at_fake;
+    for (const auto& i : w.fake.instances())
+        at_fake[i.name] = i;
+    REQUIRE(at_fake.size() == 3);
+    CHECK(at_fake[id + "-jumphost"].type == "gpu_1x_h100_pcie");  // grid's name, mapped
+    CHECK(at_fake[id + "-0"].type == "gpu_8x_h100_sxm5");
+    for (const auto& [name, i] : at_fake)
+        CHECK(i.file_system_names == std::vector<std::string>{"shared-fs"});
+
+    // A jumphost type the provider does not sell is a usage error before anything launches.
+    w.config += "[profiles.odd]\nprovider = \"lambda\"\napi_url = \"" + w.prism.url() +
+                "\"\napi_key_env = \"GRID_TEST_LAMBDA_KEY\"\njumphost_type = \"9xZ1\"\n";
+    w.join(w.grid);
+    const auto r = w.grid.run({"cluster", "create", "8xH100", "-n", "2", "--profile", "odd",
+                               "--no-wait", "-i", w.grid.pubkey().string()});
+    CHECK(r.code == 2);
+    INFO(r.err);
+    CHECK(r.err.find("jumphost_type '9xZ1' in [profiles.odd] is not a type of lambda") !=
+          std::string::npos);
+    CHECK(w.fake.running() == 3);
+    CHECK(w.grid.ok({"cluster", "list", "-q"}).out == id + "\n");  // nothing recorded
+    w.check_spec();
+}
+
+TEST_CASE("lambda: requests keep to the account's rate limit / retries included", "[lambda]") {
+    // The fake refuses requests that arrive closer than 150 ms; Prism in between adds its own
+    // delay, so that sending on time is not enough: the interval counts from the reply.
+    World w(false, "300ms", 150ms);
+    const std::string id = w.grid.create(w.lab({"8xH100", "-n", "2", "--no-wait"}));
+    w.grid.ok({"cluster", "list", "--refresh"});  // each grid process starts where the last ended
+    w.grid.ok({"cluster", "list", "--refresh"});
+    w.grid.ok({"cluster", "destroy", id, "--yes"});
+    CHECK(w.prism.log().find("has returned 429") == std::string::npos);
+    CHECK(w.fake.running() == 0);
     w.check_spec();
 }

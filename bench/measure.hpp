@@ -1,0 +1,36 @@
+#pragma once
+
+// Whole-process timing for the benchmarks: runs interleaved, so that a noisy shared machine
+// slows every command of a comparison alike.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// One run of argv with stdout and stderr discarded; wall time in milliseconds. Exits the
+// benchmark if the command fails.
+double time_once(const std::vector<std::string>& argv);
+
+struct Stats {
+    double median = 0, p90 = 0, min = 0;
+};
+Stats stats(std::vector<double> samples);
+
+struct Case {
+    std::string name;
+    std::function<double()> run;  // one timed run
+    std::vector<double> samples;
+};
+
+// Runs every case once per round, rounds times, after one warm-up round.
+void measure(std::vector<Case>& cases, int rounds);
+// A Markdown table of the cases, for bench/README.md.
+void print_table(const std::vector<Case>& cases);
+// Prints whether a target holds; returns ok.
+bool check(const char* what, bool ok);
+// The grid binary measured: $GRID, or the one built beside the benchmark.
+std::string grid_binary();
+
+}  // namespace bench
