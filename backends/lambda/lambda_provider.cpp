@@ -56,6 +56,7 @@ class LambdaProvider final : public core::Provider {
     explicit LambdaProvider(const core::ProviderContext& ctx) {
         ApiSettings a = read_api_settings(ctx.settings, ctx.state_dir);
         a.trace = ctx.trace;
+        m_request_timeout = a.timeout;
         m_api = std::make_unique<Api>(std::move(a));
         m_region = ctx.settings.string("region").value_or("");
         m_ssh_user = ctx.settings.string("ssh_user").value_or("ubuntu");
@@ -289,11 +290,17 @@ class LambdaProvider final : public core::Provider {
                 return m_api->launch(spec);
             } catch (const http::UncertainError& e) {
                 if (attempt >= k_attempts) throw;
-                for (int look = 0; look < 3; ++look) {
-                    // The API may take a moment to list what it has just accepted.
-                    std::this_thread::sleep_for(std::chrono::milliseconds(200 * (look + 1)));
+                // A request grid gave up on may still be carried out, as late as the server's
+                // own time limit, which is not known; grid looks for as long as it waited for
+                // the reply (the request timeout) before it launches again.
+                const auto until = std::chrono::steady_clock::now() + m_request_timeout;
+                for (auto pause = std::chrono::milliseconds(200);;
+                     pause = std::min(pause * 2, std::chrono::milliseconds(5000))) {
+                    std::this_thread::sleep_for(pause);
                     const auto live = live_by_name();
                     if (const auto it = live.find(spec.name); it != live.end()) return it->second;
+                    if (std::chrono::steady_clock::now() >= until) break;
+                    if (core::interrupted()) throw Error(ErrorKind::Interrupted, "interrupted");
                 }
             }
         }
@@ -328,6 +335,7 @@ class LambdaProvider final : public core::Provider {
     std::string m_region;
     std::string m_ssh_user;
     std::string m_jumphost_type;
+    std::chrono::milliseconds m_request_timeout{60'000};
     std::string m_settings_path;  // "profiles.NAME", for messages
     std::vector<std::string> m_file_systems;
     std::chrono::milliseconds m_poll;

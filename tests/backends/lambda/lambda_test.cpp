@@ -469,3 +469,29 @@ TEST_CASE("lambda: requests keep to the account's rate limit / retries included"
     CHECK(w.fake.running() == 0);
     w.check_spec();
 }
+
+TEST_CASE("lambda: stalled replies time out / the launches they carried are not doubled",
+          "[lambda]") {
+    World w(false);
+    const auto at = w.config.find("timeout = \"5s\"");
+    REQUIRE(at != std::string::npos);
+    w.config.replace(at, 15, "timeout = \"2s\"");
+    w.join(w.grid);
+    fakes::Faults f;
+    f.stall = 1;  // every launch
+    f.only = "POST /api/v1/instance-operations/launch";
+    // Longer than grid waits for a reply, and then some: the request is carried out after all.
+    f.stall_for = 3500ms;
+    w.fake.set_faults(f);
+    const std::string id = w.grid.create(w.lab({"8xH100", "-n", "2", "--no-wait"}));
+    for (const auto& [name, n] : w.fake.launches_by_name()) {
+        INFO(name);
+        CHECK(n == 1);
+    }
+    // Each was sent once: found by name once it was carried out.
+    CHECK(w.fake.requests("POST /api/v1/instance-operations/launch") == 3);
+    CHECK(w.fake.running() == 3);
+    w.grid.ok({"cluster", "destroy", id, "--yes"});
+    w.fake.set_faults({});
+    CHECK(w.fake.running() == 0);
+}

@@ -546,6 +546,7 @@ struct FakeLambda::Impl {
             have_last_request = true;
             last_request = now;
             f = faults;
+            if (!f.only.empty() && (req.method + " " + req.path).rfind(f.only, 0) != 0) f = {};
             std::uniform_real_distribution<double> u(0.0, 1.0);
             limited = u(fault_rng) < f.rate_limited;
             error = u(fault_rng) < f.server_error;

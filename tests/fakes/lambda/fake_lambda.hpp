@@ -41,6 +41,8 @@ struct Faults {
     // draws a 500 or a reset is still carried out before the fault is returned: an ambiguous
     // failure.
     bool faults_after_acting = false;
+    // Only requests whose "METHOD /path" starts with this draw faults; empty: every request.
+    std::string only;
 };
 
 struct FakeInstance {

@@ -480,11 +480,25 @@ TEST_CASE("fake lambda injects faults at roughly the set rates") {
     CHECK(fake.requests("GET /api/v1/instance-types") == 200);
 
     // Faults come after authentication.
-    fake.set_faults(fakes::Faults{1.0, 1.0, 1.0});
+    fakes::Faults all;
+    all.rate_limited = all.server_error = all.reset = 1.0;
+    fake.set_faults(all);
     Api wrong(fake.url(), "wrong");
     const auto r = wrong.get("/api/v1/instances");
     REQUIRE(r);
     CHECK(r->status == 401);
+}
+
+TEST_CASE("fake lambda draws faults only for the requests named") {
+    fakes::FakeLambda fake(quick());
+    fake.start();
+    fakes::Faults f;
+    f.server_error = 1.0;
+    f.only = "POST /api/v1/ssh-keys";
+    fake.set_faults(f);
+    Api api(fake.url());
+    CHECK(api.get("/api/v1/ssh-keys")->status == 200);
+    CHECK(api.post("/api/v1/ssh-keys", {{"name", "k"}})->status == 500);
 }
 
 TEST_CASE("fake lambda stalls replies") {
