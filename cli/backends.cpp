@@ -2,6 +2,7 @@
 
 #include "backends/lambda/lambda_provider.hpp"
 #include "backends/local/local_provider.hpp"
+#include "backends/slurm/slurm_scheduler.hpp"
 #include "core/registry.hpp"
 
 namespace cli {
@@ -9,6 +10,7 @@ namespace cli {
 void register_backends() {
     core::register_provider("local", backends::local::make_provider);
     core::register_provider("lambda", backends::lambda::make_provider);
+    core::register_scheduler("slurm", backends::slurm::make_scheduler);
 }
 
 }  // namespace cli

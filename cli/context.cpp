@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/process.hpp"
+#include "core/registry.hpp"
 
 namespace cli {
 
@@ -62,6 +63,35 @@ core::Engine& Context::engine() {
         if (!self.empty()) m_engine->set_watchdog_command({self.string(), "__watchdog"});
     }
     return *m_engine;
+}
+
+core::Scheduler& Context::scheduler() {
+    if (m_scheduler) return *m_scheduler;
+    const std::string source = config().source();
+    if (global.profile.empty())
+        throw core::Error(core::ErrorKind::Usage, "which Slurm cluster? no --profile given",
+                          "pass --profile P, P being a profile with scheduler = \"slurm\" and "
+                          "url = \"http://HOST:6820\" in " +
+                              source);
+    const auto p = config().profile(global.profile);
+    if (!p)
+        throw core::Error(core::ErrorKind::Usage, "unknown profile '" + global.profile + "'",
+                          "define it under [profiles." + global.profile + "] in " + source);
+    const std::string name = p->settings.string("scheduler").value_or("");
+    if (name.empty())
+        throw core::Error(core::ErrorKind::Usage,
+                          "profile '" + global.profile + "' has no scheduler",
+                          "add scheduler = \"slurm\" and url = \"http://HOST:6820\" to "
+                          "[profiles." +
+                              global.profile + "]");
+    core::SchedulerContext sc;
+    sc.name = name;
+    sc.settings = p->settings;
+    sc.state_dir = paths().state_dir / name;
+    if (observer().tracing())
+        sc.trace = [this](const std::string& line) { observer().on_trace(line); };
+    m_scheduler = core::make_scheduler(sc);
+    return *m_scheduler;
 }
 
 void Context::close() {

@@ -7,6 +7,7 @@
 
 #include "core/config.hpp"
 #include "core/engine.hpp"
+#include "core/scheduler.hpp"
 #include "core/store.hpp"
 
 namespace cli {
@@ -45,6 +46,8 @@ class Context {
     core::Store& store();
     core::Engine& engine();
     ProgressObserver& observer();
+    // The queue of the --profile given (a profile with scheduler = "slurm").
+    core::Scheduler& scheduler();
 
     // On a terminal: asks and returns the answer. Off a terminal: requires --yes.
     bool confirm(const std::string& question, const std::string& flag_hint);
@@ -58,6 +61,7 @@ class Context {
     std::optional<core::Store> m_store;
     std::unique_ptr<ProgressObserver> m_observer;
     std::unique_ptr<core::Engine> m_engine;
+    std::unique_ptr<core::Scheduler> m_scheduler;
 };
 
 }  // namespace cli

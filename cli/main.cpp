@@ -59,6 +59,7 @@ struct Group {
 };
 constexpr Group k_groups[] = {
     {"cluster", "Create, inspect and destroy clusters"},
+    {"queue", "The Slurm job queue: jobs, partitions, nodes"},
     {"me", "Your account: SSH keys"},
 };
 
@@ -74,6 +75,8 @@ constexpr Command k_commands[] = {
     {"cluster", "info", "", cli::register_cluster_info},
     {"cluster", "destroy", "rm", cli::register_cluster_destroy},
     {"cluster", "archive", "", cli::register_cluster_archive},
+    {"queue", "list", "ls", cli::register_queue_list},
+    {"queue", "info", "", cli::register_queue_info},
     {"", "ssh", "", cli::register_ssh},
     {"", "ssh-config", "", cli::register_ssh_config},
     {"", "types", "", cli::register_types},

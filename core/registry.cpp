@@ -13,6 +13,19 @@ std::map<std::string, ProviderFactory>& factories() {
     return table;
 }
 
+std::map<std::string, SchedulerFactory>& scheduler_factories() {
+    static std::map<std::string, SchedulerFactory> table;
+    return table;
+}
+
+template <typename Table>
+std::string names_of(const Table& table) {
+    std::string known;
+    for (const auto& [name, f] : table)
+        known += (known.empty() ? "" : ", ") + name;
+    return known;
+}
+
 }  // namespace
 
 void register_provider(const std::string& name, ProviderFactory factory) {
@@ -32,13 +45,28 @@ bool has_provider(const std::string& name) {
 
 std::unique_ptr<Provider> make_provider(const ProviderContext& context) {
     const auto it = factories().find(context.name);
-    if (it == factories().end()) {
-        std::string known;
-        for (const auto& n : provider_names())
-            known += (known.empty() ? "" : ", ") + n;
+    if (it == factories().end())
         throw Error(ErrorKind::Usage, "unknown provider '" + context.name + "'",
-                    "known providers: " + known);
-    }
+                    "known providers: " + names_of(factories()));
+    return it->second(context);
+}
+
+void register_scheduler(const std::string& name, SchedulerFactory factory) {
+    scheduler_factories()[name] = std::move(factory);
+}
+
+std::vector<std::string> scheduler_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, f] : scheduler_factories())
+        names.push_back(name);
+    return names;
+}
+
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerContext& context) {
+    const auto it = scheduler_factories().find(context.name);
+    if (it == scheduler_factories().end())
+        throw Error(ErrorKind::Usage, "unknown scheduler '" + context.name + "'",
+                    "known schedulers: " + names_of(scheduler_factories()));
     return it->second(context);
 }
 

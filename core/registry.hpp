@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/provider.hpp"
+#include "core/scheduler.hpp"
 
 namespace core {
 
@@ -17,5 +18,11 @@ std::vector<std::string> provider_names();
 bool has_provider(const std::string& name);
 // Throws core::Error (Usage) for an unknown name, listing the known ones.
 std::unique_ptr<Provider> make_provider(const ProviderContext& context);
+
+using SchedulerFactory = std::function<std::unique_ptr<Scheduler>(const SchedulerContext&)>;
+void register_scheduler(const std::string& name, SchedulerFactory factory);
+std::vector<std::string> scheduler_names();
+// Throws core::Error (Usage) for an unknown name, listing the known ones.
+std::unique_ptr<Scheduler> make_scheduler(const SchedulerContext& context);
 
 }  // namespace core

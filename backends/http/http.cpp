@@ -390,7 +390,8 @@ Response Client::send(const Request& r) {
         const milliseconds jittered = backoff_delay(attempt, o.backoff_base, o.backoff_max, u);
         if (a.code == CURLE_OK) {
             const int status = a.response.status;
-            if (!retryable_status(status)) return std::move(a.response);
+            if (!retryable_status(status) || (status == 500 && !o.retry_500))
+                return std::move(a.response);
             // A 5xx to a launch may come after the launch happened; only 429 surely did not.
             if (!r.idempotent && status != 429)
                 throw UncertainError(r.method + " " + host_of(r.url) + " answered " +

@@ -53,6 +53,9 @@ struct Options {
     std::chrono::milliseconds backoff_max{20'000};
     // No retry is started that would end past this, counted from the first attempt.
     std::chrono::milliseconds deadline{180'000};
+    // Whether a 500 is worth another try. Some servers (slurmrestd) answer every error with a
+    // 500 and a document that says what went wrong: asking again changes nothing.
+    bool retry_500 = true;
     std::string user_agent = "grid";
     // Lines for -vv. Header values such as Authorization, the secrets below and secret-looking
     // JSON fields are replaced with "<redacted>" before a line is handed over.

@@ -8,6 +8,7 @@
 #include "core/observer.hpp"
 #include "core/process.hpp"
 #include "core/provider.hpp"
+#include "core/secret.hpp"
 
 namespace backends::lambda {
 
@@ -16,12 +17,6 @@ namespace {
 using json = nlohmann::json;
 using core::Error;
 using core::ErrorKind;
-
-std::string trim(std::string s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    const auto last = s.find_last_not_of(" \t\r\n");
-    return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
-}
 
 std::string str(const json& j, const char* key) {
     const auto it = j.find(key);
@@ -44,29 +39,8 @@ std::string profile_table(const ApiSettings& s) {
 
 // The key lives in memory only: read from the environment or a command, never written down.
 std::string read_key(const ApiSettings& s) {
-    std::string key;
-    if (!s.key_cmd.empty()) {
-        core::RunOptions o;
-        o.timeout = std::chrono::seconds(30);
-        const auto r = core::run({"/bin/sh", "-c", s.key_cmd}, o);
-        if (r.exit_code != 0)
-            throw Error(ErrorKind::Auth,
-                        "api_key_cmd of " + profile_table(s) + " failed (exit " +
-                            std::to_string(r.exit_code) + ")",
-                        "run it by hand to see why: " + s.key_cmd);
-        key = trim(r.out);
-        if (key.empty())
-            throw Error(ErrorKind::Auth, "api_key_cmd of " + profile_table(s) + " printed nothing",
-                        "it must print the API key on stdout");
-    } else {
-        const char* v = std::getenv(s.key_env.c_str());
-        key = v ? trim(v) : std::string();
-        if (key.empty())
-            throw Error(
-                ErrorKind::Auth, "no Lambda API key: $" + s.key_env + " is not set",
-                "export " + s.key_env + "=<your key>, or set api_key_cmd in " + profile_table(s));
-    }
-    return key;
+    return core::read_secret(
+        {"Lambda API key", profile_table(s), "api_key_cmd", s.key_cmd, s.key_env});
 }
 
 ApiInstance parse_instance(const json& j) {

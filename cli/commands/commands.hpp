@@ -18,6 +18,8 @@ void register_cluster_list(CLI::App& parent, Context& ctx);
 void register_cluster_info(CLI::App& parent, Context& ctx);
 void register_cluster_destroy(CLI::App& parent, Context& ctx);
 void register_cluster_archive(CLI::App& parent, Context& ctx);
+void register_queue_list(CLI::App& parent, Context& ctx);
+void register_queue_info(CLI::App& parent, Context& ctx);
 void register_types(CLI::App& parent, Context& ctx);
 void register_me_sshkey(CLI::App& parent, Context& ctx);
 void register_ssh(CLI::App& parent, Context& ctx);

@@ -232,6 +232,13 @@ TEST_CASE("5xx is retried for idempotent requests / the last reply is returned",
     const auto down = limited.send({"GET", s.url("/down"), {}, {}, true});
     CHECK(down.status == 500);
     CHECK(down.attempts == 3);
+
+    // For a server whose 500s are answers: one attempt for a 500, still retries for a 503.
+    o.retry_500 = false;
+    Client answers(o);
+    CHECK(answers.send({"GET", s.url("/down"), {}, {}, true}).attempts == 1);
+    calls = 0;
+    CHECK(answers.send({"GET", s.url("/flaky"), {}, {}, true}).attempts == 3);
 }
 
 TEST_CASE("a launch is not sent twice on an uncertain failure", "[http]") {

@@ -1,0 +1,25 @@
+#pragma once
+
+// slurmrestd's v0.0.38 documents (and squeue/sinfo --json, which share them) read into grid's
+// queue model.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/scheduler.hpp"
+
+namespace backends::slurm {
+
+core::Job parse_job(const nlohmann::json& j);
+core::Partition parse_partition(const nlohmann::json& j);
+core::QueueNode parse_node(const nlohmann::json& j);
+// Partitions get their GPU counts from their nodes, which name the partitions they are in.
+void count_partition_gpus(std::vector<core::Partition>& partitions,
+                          const std::vector<core::QueueNode>& nodes);
+
+// "gres:gpu:h100:2,gres:shard:1" -> 2 (GPUs of any type). "gpu:h100:8(S:0)" works too.
+int gpu_count(const std::string& gres);
+std::string gpu_type(const std::string& gres);  // "h100", or "" when untyped or none
+
+}  // namespace backends::slurm

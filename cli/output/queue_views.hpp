@@ -1,0 +1,24 @@
+#pragma once
+
+// The queue, for people (tables) and programs (-o json). JSON field names are part of the
+// command-line contract: add fields, never rename them.
+
+#include <cstdint>
+#include <ostream>
+#include <vector>
+
+#include "core/scheduler.hpp"
+
+namespace cli {
+
+// "1:02:03", "2-03:04:05" as squeue shows times; "UNLIMITED" for none.
+std::string slurm_time(std::optional<std::int64_t> seconds);
+
+void print_jobs_table(std::ostream& out, const std::vector<const core::Job*>& jobs,
+                      std::int64_t now, bool color);
+void print_jobs_json(std::ostream& out, const std::vector<const core::Job*>& jobs,
+                     std::int64_t now);
+void print_job_table(std::ostream& out, const core::Job& job, std::int64_t now, bool color);
+void print_job_json(std::ostream& out, const core::Job& job, std::int64_t now);
+
+}  // namespace cli

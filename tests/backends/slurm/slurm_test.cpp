@@ -1,0 +1,230 @@
+// The queue commands against a real Slurm (the ctest fixture `slurm`), with Slurm's own squeue
+// as the oracle, and slurmrestd's replies read by backends/slurm.
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+
+#include "backends/slurm/slurm_json.hpp"
+#include "tests/support/slurm.hpp"
+#include "tests/support/support.hpp"
+
+using json = nlohmann::json;
+
+namespace {
+
+json sample(const std::string& name) {
+    std::ifstream in(std::string(GRID_SOURCE_DIR) + "/tests/data/slurm/" + name);
+    REQUIRE(in);
+    return json::parse(in);
+}
+
+// A grid whose profile "hpc" is the test cluster's slurmrestd.
+struct World {
+    test::Slurm slurm;
+    test::Grid grid;
+    std::string prefix = "grid-test-" + std::to_string(::getpid());
+    std::vector<std::string> submitted;
+
+    World() {
+        grid.add_env("GRID_TEST_SLURM_TOKEN=" + slurm.token());
+        grid.write_config("[profiles.hpc]\nscheduler = \"slurm\"\nurl = \"" + slurm.url() +
+                          "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n");
+    }
+    ~World() {
+        if (submitted.empty()) return;
+        std::vector<std::string> argv{"scancel"};
+        argv.insert(argv.end(), submitted.begin(), submitted.end());
+        slurm.run(argv);
+    }
+
+    std::string submit(const std::string& name, std::vector<std::string> args) {
+        args.insert(args.begin(), {"-J", prefix + "-" + name});
+        submitted.push_back(slurm.submit(args));
+        return submitted.back();
+    }
+
+    std::vector<std::string> hpc(std::vector<std::string> args) const {
+        args.insert(args.end(), {"--profile", "hpc"});
+        return args;
+    }
+
+    std::map<std::string, json> listed(std::vector<std::string> args = {}) const {
+        std::vector<std::string> argv{"queue", "list", "-o", "json"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto doc = grid.ok(hpc(argv)).json();
+        std::map<std::string, json> out;
+        for (const auto& j : doc.at("jobs"))
+            out[j.at("id").get<std::string>()] = j;
+        return out;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("slurm: GPUs are counted from gres strings", "[slurm]") {
+    using backends::slurm::gpu_count;
+    using backends::slurm::gpu_type;
+    CHECK(gpu_count("gres:gpu:2") == 2);
+    CHECK(gpu_count("gres:gpu:h100:8") == 8);
+    CHECK(gpu_count("gpu:h100:8(IDX:0-7)") == 8);
+    CHECK(gpu_count("gpu:h100:0(IDX:N/A)") == 0);
+    CHECK(gpu_count("gres:shard:4,gres:gpu:a100:1") == 1);
+    CHECK(gpu_count("gpu:h100:2(IDX:0,2),gpu:a100:1(IDX:0)") == 3);
+    CHECK(gpu_count("") == 0);
+    CHECK(gpu_count("gres:gpu") == 1);
+    CHECK(gpu_type("gpu:h100:8(S:0)") == "h100");
+    CHECK(gpu_type("gres:gpu:2").empty());
+}
+
+TEST_CASE("slurm: slurmrestd's v0.0.38 replies read into the queue model", "[slurm]") {
+    const auto pending = backends::slurm::parse_job(sample("rest_job_pending.json")["jobs"][0]);
+    CHECK(pending.state == "PENDING");
+    CHECK(pending.reason == "Resources");
+    CHECK(pending.gpus == 1);        // gres:gpu:h100:1 per node, on 1 node
+    CHECK(pending.start_time == 0);  // an estimate while pending, not a fact
+    CHECK(pending.time_limit == 3600);
+    const auto two = backends::slurm::parse_job(sample("rest_job_2node.json")["jobs"][0]);
+    CHECK(two.nodes == 2);
+    std::vector<core::QueueNode> nodes;
+    const json node_doc = sample("rest_nodes_2node.json");
+    for (const auto& n : node_doc["nodes"])
+        nodes.push_back(backends::slurm::parse_node(n));
+    REQUIRE(nodes.size() == 2);
+    CHECK(nodes[0].gpus_total == 8);
+    CHECK(nodes[0].gpu_type == "h100");
+    std::vector<core::Partition> parts;
+    const json partition_doc = sample("rest_partitions.json");
+    for (const auto& p : partition_doc["partitions"])
+        parts.push_back(backends::slurm::parse_partition(p));
+    REQUIRE_FALSE(parts.empty());
+    CHECK(parts[0].name == "gpu");
+    CHECK(parts[0].is_default);
+    CHECK(parts[0].default_time == 3600);
+    CHECK_FALSE(parts[0].max_time);  // -1: unlimited
+}
+
+TEST_CASE("slurm: queue list shows what squeue shows / filters / counters", "[slurm]") {
+    World w;
+    const auto running = w.submit("run", {"--gpus", "2", "--wrap", "sleep 300"});
+    const auto held = w.submit("held", {"-H", "-p", "debug", "-N", "2", "--gpus-per-node", "1",
+                                        "-t", "10", "--wrap", "sleep 300"});
+    const auto done = w.submit("done", {"--wrap", "true"});
+    const auto failed = w.submit("bad", {"--wrap", "false"});
+    w.slurm.wait_state(running, {"RUNNING"});
+    w.slurm.wait_state(done, {"COMPLETED"});
+    w.slurm.wait_state(failed, {"FAILED"});
+
+    const auto mine = w.listed();
+    const auto oracle = w.slurm.squeue();
+    for (const auto& id : {running, held, done, failed}) {
+        INFO("job " << id);
+        REQUIRE(mine.count(id));
+        REQUIRE(oracle.count(id));
+        const json& g = mine.at(id);
+        const json& s = oracle.at(id);
+        CHECK(g["state"] == s["job_state"]);
+        CHECK(g["name"] == s["name"]);
+        CHECK(g["partition"] == s["partition"]);
+        CHECK(g["user"] == s["user_name"]);
+        CHECK(g["nodes"] == s["node_count"]);
+        CHECK(g["priority"] == s["priority"]);
+    }
+    CHECK(mine.at(running)["gpus"] == 2);
+    CHECK(mine.at(held)["gpus"] == 2);  // one per node, two nodes
+    CHECK(mine.at(held)["time_limit_s"] == 600);
+    CHECK(mine.at(held)["category"] == "Pending");
+    CHECK(mine.at(failed)["category"] == "Failed");
+    CHECK(mine.at(done)["category"] == "Completed");
+    CHECK(mine.at(running)["run_time_s"].get<long long>() >= 0);
+
+    // The counters count the jobs listed.
+    const auto doc = w.grid.ok(w.hpc({"queue", "list", "-o", "json"})).json();
+    std::map<std::string, int> counted;
+    for (const auto& j : doc["jobs"])
+        ++counted[j["category"].get<std::string>()];
+    CHECK(doc["counts"]["running"] == counted["Running"]);
+    CHECK(doc["counts"]["pending"] == counted["Pending"]);
+    CHECK(doc["counts"]["failed"] == counted["Failed"]);
+    CHECK(doc["counts"]["completed"] == counted["Completed"]);
+
+    // Filters: Slurm's words and the counters' words, partitions, users.
+    auto ids = [](const std::map<std::string, json>& m) {
+        std::set<std::string> out;
+        for (const auto& [id, j] : m)
+            out.insert(id);
+        return out;
+    };
+    const auto pending = ids(w.listed({"--state", "pending"}));
+    CHECK(pending.count(held));
+    CHECK_FALSE(pending.count(running));
+    const auto ended = ids(w.listed({"--state", "COMPLETED,failed"}));
+    CHECK(ended.count(done));
+    CHECK(ended.count(failed));
+    CHECK_FALSE(ended.count(held));
+    for (const auto& [id, j] : w.listed({"--partition", "debug"}))
+        CHECK(j["partition"] == "debug");
+    CHECK(w.listed({"--user", "nobody-at-all"}).empty());
+
+    // For people: the counters, then a table.
+    const auto table = w.grid.ok(w.hpc({"queue", "list"})).out;
+    CHECK(table.rfind("Running ", 0) == 0);
+    CHECK(table.find("JOBID  NAME") != std::string::npos);
+    CHECK(table.find(w.prefix + "-held") != std::string::npos);
+    const auto quiet = w.grid.ok(w.hpc({"queue", "list", "-q", "--state", "running"})).out;
+    CHECK(quiet.find(running + "\n") != std::string::npos);
+}
+
+TEST_CASE("slurm: queue info matches scontrol / unknown jobs", "[slurm]") {
+    World w;
+    const auto id =
+        w.submit("info", {"-H", "-p", "debug", "--gpus", "3", "-t", "5", "--wrap", "sleep 300"});
+    const auto info = w.grid.ok(w.hpc({"queue", "info", id, "-o", "json"})).json();
+    const auto shown = w.slurm.run({"scontrol", "show", "job", id});
+    CHECK(info["id"] == id);
+    CHECK(info["name"] == w.prefix + "-info");
+    CHECK(shown.find("JobName=" + w.prefix + "-info") != std::string::npos);
+    CHECK(shown.find("Partition=debug") != std::string::npos);
+    CHECK(info["partition"] == "debug");
+    CHECK(shown.find("JobState=PENDING") != std::string::npos);
+    CHECK(info["state"] == "PENDING");
+    CHECK(info["gpus"] == 3);
+    CHECK(info["time_limit_s"] == 300);
+    const auto people = w.grid.ok(w.hpc({"queue", "info", id})).out;
+    CHECK(people.find("Time limit  0:05:00") != std::string::npos);
+
+    const auto missing = w.grid.run(w.hpc({"queue", "info", "99999999"}));
+    CHECK(missing.code == 3);
+    CHECK(missing.err.find("no such job") != std::string::npos);
+    CHECK(w.grid.run(w.hpc({"queue", "info", "abc"})).code == 2);
+}
+
+TEST_CASE("slurm: a bad token is exit 6, an unreachable slurmrestd exit 5", "[slurm]") {
+    World w;
+    test::Grid g;
+    g.add_env("GRID_TEST_SLURM_TOKEN=not-a-token");
+    g.write_config("[profiles.hpc]\nscheduler = \"slurm\"\nurl = \"" + w.slurm.url() +
+                   "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n"
+                   "[profiles.down]\nscheduler = \"slurm\"\nurl = \"http://127.0.0.1:9\"\n"
+                   "token_env = \"GRID_TEST_SLURM_TOKEN\"\ntimeout = \"2s\"\n"
+                   "[profiles.unset]\nscheduler = \"slurm\"\nurl = \"" +
+                   w.slurm.url() +
+                   "\"\ntoken_env = \"GRID_TEST_NO_SUCH_VARIABLE\"\n"
+                   "[profiles.cloud]\nprovider = \"local\"\n");
+    const auto bad = g.run({"queue", "list", "--profile", "hpc"});
+    CHECK(bad.code == 6);
+    CHECK(bad.err.find("Slurm refused the token") != std::string::npos);
+    CHECK(bad.err.find("not-a-token") == std::string::npos);
+    CHECK(g.run({"queue", "info", "1", "--profile", "hpc"}).code == 6);
+    const auto unset = g.run({"queue", "list", "--profile", "unset"});
+    CHECK(unset.code == 6);
+    CHECK(unset.err.find("$GRID_TEST_NO_SUCH_VARIABLE is not set") != std::string::npos);
+    const auto down = g.run({"queue", "list", "--profile", "down"});
+    CHECK(down.code == 5);
+    CHECK(down.err.find("hint: is slurmrestd running at http://127.0.0.1:9?") != std::string::npos);
+    CHECK(g.run({"queue", "list"}).code == 2);
+    CHECK(g.run({"queue", "list", "--profile", "cloud"}).code == 2);
+    CHECK(g.run({"queue", "list", "--profile", "nosuch"}).code == 2);
+}
