@@ -77,6 +77,8 @@ constexpr Command k_commands[] = {
     {"cluster", "archive", "", cli::register_cluster_archive},
     {"queue", "list", "ls", cli::register_queue_list},
     {"queue", "info", "", cli::register_queue_info},
+    {"queue", "partitions", "", cli::register_queue_partitions},
+    {"queue", "nodes", "", cli::register_queue_nodes},
     {"", "ssh", "", cli::register_ssh},
     {"", "ssh-config", "", cli::register_ssh_config},
     {"", "types", "", cli::register_types},

@@ -20,6 +20,8 @@ void register_cluster_destroy(CLI::App& parent, Context& ctx);
 void register_cluster_archive(CLI::App& parent, Context& ctx);
 void register_queue_list(CLI::App& parent, Context& ctx);
 void register_queue_info(CLI::App& parent, Context& ctx);
+void register_queue_partitions(CLI::App& parent, Context& ctx);
+void register_queue_nodes(CLI::App& parent, Context& ctx);
 void register_types(CLI::App& parent, Context& ctx);
 void register_me_sshkey(CLI::App& parent, Context& ctx);
 void register_ssh(CLI::App& parent, Context& ctx);

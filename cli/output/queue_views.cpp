@@ -155,4 +155,93 @@ void print_job_json(std::ostream& out, const core::Job& j, std::int64_t now) {
     print_json(out, job_json(j, now));
 }
 
+namespace {
+
+Color node_color(const std::string& state) {
+    if (state == "IDLE") return Color::Green;
+    if (state == "MIXED" || state == "ALLOCATED") return Color::Yellow;
+    return Color::Red;
+}
+
+json seconds_or_null(const std::optional<std::int64_t>& s) {
+    return s ? json(*s) : json(nullptr);
+}
+
+}  // namespace
+
+void print_partitions_table(std::ostream& out, const std::vector<core::Partition>& parts,
+                            bool color) {
+    print_table(
+        out, {"PARTITION", "NODES", "GPU", "GPUS FREE/TOTAL", "DEFAULT TIME", "MAX TIME", "STATE"},
+        parts.size(),
+        [&](std::size_t r, Row& row) {
+            const core::Partition& p = parts[r];
+            row.add(p.name + (p.is_default ? "*" : ""));
+            row.add(std::to_string(p.nodes));
+            row.add(p.gpu_type.empty() ? "-" : p.gpu_type);
+            row.add(std::to_string(p.gpus_available) + "/" + std::to_string(p.gpus_total));
+            row.add(slurm_time(p.default_time));
+            row.add(slurm_time(p.max_time));
+            row.add(p.state, p.state == "UP" ? Color::Green : Color::Red);
+        },
+        color);
+}
+
+void print_partitions_json(std::ostream& out, const std::vector<core::Partition>& parts) {
+    json list = json::array();
+    for (const auto& p : parts)
+        list.push_back({{"name", p.name},
+                        {"default", p.is_default},
+                        {"state", p.state},
+                        {"nodes", p.nodes},
+                        {"gpu_type", p.gpu_type.empty() ? json(nullptr) : json(p.gpu_type)},
+                        {"gpus_total", p.gpus_total},
+                        {"gpus_available", p.gpus_available},
+                        {"default_time_s", seconds_or_null(p.default_time)},
+                        {"max_time_s", seconds_or_null(p.max_time)}});
+    print_json(out, {{"partitions", list}});
+}
+
+void print_nodes_table(std::ostream& out, const std::vector<const core::QueueNode*>& nodes,
+                       bool color) {
+    print_table(
+        out, {"NODE", "STATE", "PARTITIONS", "GPUS ALLOC/TOTAL", "CPUS", "LOAD", "MEMORY"},
+        nodes.size(),
+        [&](std::size_t r, Row& row) {
+            const core::QueueNode& n = *nodes[r];
+            row.add(n.name);
+            row.add(n.state, node_color(n.state));
+            std::string parts;
+            for (const auto& p : n.partitions)
+                parts += (parts.empty() ? "" : ",") + p;
+            row.add(parts.empty() ? "-" : parts);
+            row.add(std::to_string(n.gpus_allocated) + "/" + std::to_string(n.gpus_total) +
+                    (n.gpu_type.empty() ? "" : " " + n.gpu_type));
+            row.add(std::to_string(n.cpus));
+            char load[32];
+            std::snprintf(load, sizeof load, "%.2f", n.cpu_load);
+            row.add(load);
+            row.add(std::to_string(n.memory_allocated_mb / 1024) + "/" +
+                    std::to_string(n.memory_mb / 1024) + " GB");
+        },
+        color);
+}
+
+void print_nodes_json(std::ostream& out, const std::vector<const core::QueueNode*>& nodes) {
+    json list = json::array();
+    for (const auto* n : nodes)
+        list.push_back({{"name", n->name},
+                        {"state", n->state},
+                        {"reason", n->reason.empty() ? json(nullptr) : json(n->reason)},
+                        {"partitions", n->partitions},
+                        {"gpu_type", n->gpu_type.empty() ? json(nullptr) : json(n->gpu_type)},
+                        {"gpus_total", n->gpus_total},
+                        {"gpus_allocated", n->gpus_allocated},
+                        {"cpus", n->cpus},
+                        {"cpu_load", n->cpu_load},
+                        {"memory_mb", n->memory_mb},
+                        {"memory_allocated_mb", n->memory_allocated_mb}});
+    print_json(out, {{"nodes", list}});
+}
+
 }  // namespace cli

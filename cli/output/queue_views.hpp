@@ -21,4 +21,11 @@ void print_jobs_json(std::ostream& out, const std::vector<const core::Job*>& job
 void print_job_table(std::ostream& out, const core::Job& job, std::int64_t now, bool color);
 void print_job_json(std::ostream& out, const core::Job& job, std::int64_t now);
 
+void print_partitions_table(std::ostream& out, const std::vector<core::Partition>& partitions,
+                            bool color);
+void print_partitions_json(std::ostream& out, const std::vector<core::Partition>& partitions);
+void print_nodes_table(std::ostream& out, const std::vector<const core::QueueNode*>& nodes,
+                       bool color);
+void print_nodes_json(std::ostream& out, const std::vector<const core::QueueNode*>& nodes);
+
 }  // namespace cli

@@ -228,3 +228,53 @@ TEST_CASE("slurm: a bad token is exit 6, an unreachable slurmrestd exit 5", "[sl
     CHECK(g.run({"queue", "list", "--profile", "cloud"}).code == 2);
     CHECK(g.run({"queue", "list", "--profile", "nosuch"}).code == 2);
 }
+
+TEST_CASE("slurm: partitions and nodes as scontrol shows them", "[slurm]") {
+    World w;
+    const auto running = w.submit("gpus", {"--gpus", "3", "--wrap", "sleep 300"});
+    w.slurm.wait_state(running, {"RUNNING"});
+
+    const auto parts_doc = w.grid.ok(w.hpc({"queue", "partitions", "-o", "json"})).json();
+    std::map<std::string, json> parts;
+    for (const auto& p : parts_doc["partitions"])
+        parts[p["name"].get<std::string>()] = p;
+    REQUIRE(parts.count("gpu"));
+    REQUIRE(parts.count("debug"));
+    const auto debug = w.slurm.run({"scontrol", "show", "partition", "debug"});
+    CHECK(debug.find("MaxTime=02:00:00") != std::string::npos);
+    CHECK(parts["debug"]["max_time_s"] == 7200);
+    CHECK(debug.find("DefaultTime=00:30:00") != std::string::npos);
+    CHECK(parts["debug"]["default_time_s"] == 1800);
+    CHECK(debug.find("TotalNodes=2") != std::string::npos);
+    CHECK(parts["debug"]["nodes"] == 2);
+    CHECK(w.slurm.run({"scontrol", "show", "partition", "gpu"}).find("MaxTime=UNLIMITED") !=
+          std::string::npos);
+    CHECK(parts["gpu"]["max_time_s"].is_null());
+    CHECK(parts["gpu"]["default"] == true);
+    CHECK(parts["debug"]["default"] == false);
+    CHECK(parts["gpu"]["gpu_type"] == "h100");
+    CHECK(parts["gpu"]["gpus_total"] == 16);
+    CHECK(parts["gpu"]["gpus_available"].get<int>() <= 13);  // this test's job holds 3
+
+    const auto nodes_doc = w.grid.ok(w.hpc({"queue", "nodes", "-o", "json"})).json();
+    REQUIRE(nodes_doc["nodes"].size() == 2);
+    int allocated = 0;
+    for (const auto& n : nodes_doc["nodes"]) {
+        const auto name = n["name"].get<std::string>();
+        const auto shown = w.slurm.run({"scontrol", "show", "node", name});
+        CHECK(shown.find("CPUTot=" + std::to_string(n["cpus"].get<int>())) != std::string::npos);
+        CHECK(shown.find("RealMemory=" + std::to_string(n["memory_mb"].get<long long>())) !=
+              std::string::npos);
+        CHECK(shown.find("Gres=gpu:h100:8") != std::string::npos);
+        CHECK(n["gpus_total"] == 8);
+        CHECK(n["partitions"] == json::array({"gpu", "debug"}));
+        allocated += n["gpus_allocated"].get<int>();
+    }
+    CHECK(allocated >= 3);
+    const auto busy = w.grid.ok(w.hpc({"queue", "nodes", "--state", "mixed,allocated", "-q"})).out;
+    CHECK(!busy.empty());
+    CHECK(w.grid.run(w.hpc({"queue", "nodes", "--state", "sleepy"})).code == 2);
+    const auto table = w.grid.ok(w.hpc({"queue", "partitions"})).out;
+    CHECK(table.find("gpu*") != std::string::npos);
+    CHECK(table.find("UNLIMITED") != std::string::npos);
+}
