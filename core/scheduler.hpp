@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,6 +69,26 @@ struct QueueNode {
     std::string reason;  // why it is down or drained
 };
 
+struct SubmitRequest {
+    std::string script;  // the batch script, "#!..." first
+    std::string name;
+    std::string partition;  // empty: the cluster's default
+    int nodes = 1;
+    int gpus = 0;                            // over the whole job
+    std::optional<std::int64_t> time_limit;  // seconds; none: the partition's default
+    std::string work_dir;
+    std::string output;  // Slurm's file pattern, e.g. "/home/a/slurm-%j.out"
+    std::map<std::string, std::string> environment;
+    bool hold = false;
+};
+
+// What an update changes; unset fields stay as they are.
+struct JobUpdate {
+    std::optional<bool> hold;  // false releases
+    std::optional<std::int64_t> priority;
+    std::optional<std::string> partition;
+};
+
 struct SchedulerContext {
     std::string name;   // the backend's registered name
     Settings settings;  // the profile
@@ -85,6 +106,19 @@ class Scheduler {
     virtual Job job(const std::string& id) = 0;
     virtual std::vector<Partition> partitions() = 0;
     virtual std::vector<QueueNode> nodes() = 0;
+
+    // Returns the new job's id.
+    virtual std::string submit(const SubmitRequest& request) = 0;
+    // Each throws core::Error (NotFound) for an unknown job.
+    virtual void cancel(const std::string& id) = 0;
+    virtual void update(const std::string& id, const JobUpdate& update) = 0;
 };
+
+// Priorities that put the jobs ahead of (top) or behind (bottom) every other pending job of
+// their partitions, in the order given: job id -> priority.
+std::map<std::string, std::int64_t> top_priorities(const std::vector<Job>& queue,
+                                                   const std::vector<std::string>& ids);
+std::map<std::string, std::int64_t> bottom_priorities(const std::vector<Job>& queue,
+                                                      const std::vector<std::string>& ids);
 
 }  // namespace core

@@ -83,7 +83,47 @@ class RestScheduler final : public core::Scheduler {
         return out;
     }
 
+    std::string submit(const core::SubmitRequest& r) override {
+        json job{
+            {"nodes", json::array({r.nodes, r.nodes})},
+            {"environment", r.environment.empty() ? json{{"PATH", "/usr/local/bin:/usr/bin:/bin"}}
+                                                  : json(r.environment)},
+            {"current_working_directory", r.work_dir.empty() ? "/tmp" : r.work_dir}};
+        if (!r.name.empty()) job["name"] = r.name;
+        if (!r.partition.empty()) job["partition"] = r.partition;
+        if (r.gpus > 0) job["gpus"] = std::to_string(r.gpus);
+        // Minutes in the API: a limit is rounded up, never cut.
+        if (r.time_limit) job["time_limit"] = (*r.time_limit + 59) / 60;
+        if (!r.output.empty()) job["standard_output"] = r.output;
+        if (r.hold) job["hold"] = true;
+        const json body{{"script", r.script}, {"job", job}};
+        const json doc = call("POST", "/job/submit", &body, "submitting", r.hold ? k_held : 0);
+        const auto id = doc.find("job_id");
+        if (id == doc.end() || !id->is_number())
+            throw Error(ErrorKind::Provider, "submitting: slurmrestd gave no job id");
+        return std::to_string(id->get<std::int64_t>());
+    }
+
+    void cancel(const std::string& id) override {
+        call("DELETE", "/job/" + id, nullptr, "cancelling job " + id);
+    }
+
+    void update(const std::string& id, const core::JobUpdate& u) override {
+        json body = json::object();
+        if (u.hold) body["hold"] = *u.hold;
+        if (u.priority) body["priority"] = std::to_string(*u.priority);
+        if (u.partition) body["partition"] = *u.partition;
+        call("POST", "/job/" + id, &body, "updating job " + id);
+    }
+
   private:
+    // "Job is in held state": what slurmrestd adds to a successful held submit.
+    static constexpr int k_held = 2042;
+
+    json get(const std::string& path, const std::string& what) {
+        return call("GET", path, nullptr, what);
+    }
+
     const std::string& token() {
         if (m_token.empty()) {
             m_token = core::read_secret(
@@ -93,14 +133,21 @@ class RestScheduler final : public core::Scheduler {
         return m_token;
     }
 
-    json get(const std::string& path, const std::string& what) {
+    // `expected`: an error number that comes with success and is not one.
+    json call(const std::string& method, const std::string& path, const json* body,
+              const std::string& what, int expected = 0) {
         http::Request q;
-        q.method = "GET";
+        q.method = method;
         q.url = m_url + "/slurm/" + k_api + path;
-        q.idempotent = true;
+        // A repeated submit would queue the job twice; the rest can be sent again.
+        q.idempotent = path != "/job/submit";
         q.headers = {{"X-SLURM-USER-NAME", m_user},
                      {"X-SLURM-USER-TOKEN", token()},
                      {"Accept", "application/json"}};
+        if (body) {
+            q.headers.emplace_back("Content-Type", "application/json");
+            q.body = body->dump();
+        }
         http::Response r;
         try {
             r = m_client.send(q);
@@ -131,6 +178,10 @@ class RestScheduler final : public core::Scheduler {
         if (number == 2017)
             throw Error(ErrorKind::NotFound, what + ": no such job",
                         "list them with: grid queue list");
+        if (number != 0 && number != expected && r.status >= 200 && r.status <= 299)
+            throw Error(
+                ErrorKind::Provider,
+                what + ": " + error + (description.empty() ? "" : " (" + description + ")"));
         if (r.status < 200 || r.status > 299 || !doc.is_object())
             throw Error(ErrorKind::Provider,
                         what + ": slurmrestd answered HTTP " + std::to_string(r.status) +

@@ -45,14 +45,7 @@ void run_queue_list(Context& ctx, const QueueListOptions& o) {
         if (!o.user.empty() && j.user != o.user) continue;
         shown.push_back(&j);
     }
-    const std::int64_t now = std::time(nullptr);
-    if (ctx.json())
-        print_jobs_json(std::cout, shown, now);
-    else if (ctx.quiet())
-        for (const auto* j : shown)
-            std::cout << j->id << '\n';
-    else
-        print_jobs_table(std::cout, shown, now, ctx.color_stdout());
+    print_jobs(std::cout, shown, std::time(nullptr), ctx.json(), ctx.quiet(), ctx.color_stdout());
 }
 
 }  // namespace

@@ -125,6 +125,17 @@ void print_jobs_json(std::ostream& out, const std::vector<const core::Job*>& job
     print_json(out, {{"counts", counts}, {"jobs", list}});
 }
 
+void print_jobs(std::ostream& out, const std::vector<const core::Job*>& jobs, std::int64_t now,
+                bool json, bool quiet, bool color) {
+    if (json)
+        print_jobs_json(out, jobs, now);
+    else if (quiet)
+        for (const auto* j : jobs)
+            out << j->id << '\n';
+    else
+        print_jobs_table(out, jobs, now, color);
+}
+
 void print_job_table(std::ostream& out, const core::Job& j, std::int64_t now, bool color) {
     Fields f;
     f.add("Job", j.id);

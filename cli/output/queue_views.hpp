@@ -18,6 +18,9 @@ void print_jobs_table(std::ostream& out, const std::vector<const core::Job*>& jo
                       std::int64_t now, bool color);
 void print_jobs_json(std::ostream& out, const std::vector<const core::Job*>& jobs,
                      std::int64_t now);
+// The table, ids only (quiet), or JSON.
+void print_jobs(std::ostream& out, const std::vector<const core::Job*>& jobs, std::int64_t now,
+                bool json, bool quiet, bool color);
 void print_job_table(std::ostream& out, const core::Job& job, std::int64_t now, bool color);
 void print_job_json(std::ostream& out, const core::Job& job, std::int64_t now);
 

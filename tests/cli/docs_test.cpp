@@ -132,7 +132,7 @@ TEST_CASE("the README shows every command", "[docs]") {
          {"grid cluster create", "grid cluster list", "grid cluster info", "grid cluster destroy",
           "grid cluster archive", "grid ssh ", "grid ssh-config", "grid types", "grid me sshkey",
           "grid completion", "grid queue list", "grid queue info", "grid queue partitions",
-          "grid queue nodes"}) {
+          "grid queue nodes", "grid queue submit", "grid queue cancel", "grid queue move"}) {
         INFO(cmd);
         CHECK(readme->find(cmd) != std::string::npos);
     }

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
 #include "backends/slurm/slurm_json.hpp"
+#include "core/files.hpp"
 #include "tests/support/slurm.hpp"
 #include "tests/support/support.hpp"
 
@@ -277,4 +279,123 @@ TEST_CASE("slurm: partitions and nodes as scontrol shows them", "[slurm]") {
     const auto table = w.grid.ok(w.hpc({"queue", "partitions"})).out;
     CHECK(table.find("gpu*") != std::string::npos);
     CHECK(table.find("UNLIMITED") != std::string::npos);
+}
+
+namespace {
+
+// A job's fields as scontrol shows them: "Priority=12 Nice=0 ..." -> {"Priority": "12", ...}.
+std::map<std::string, std::string> scontrol_job(const test::Slurm& s, const std::string& id) {
+    const std::string text = s.run({"scontrol", "show", "job", id});
+    std::map<std::string, std::string> out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        while (at < text.size() && (text[at] == ' ' || text[at] == '\n'))
+            ++at;
+        auto end = at;
+        while (end < text.size() && text[end] != ' ' && text[end] != '\n')
+            ++end;
+        const std::string word = text.substr(at, end - at);
+        if (const auto eq = word.find('='); eq != std::string::npos)
+            out[word.substr(0, eq)] = word.substr(eq + 1);
+        at = end;
+    }
+    return out;
+}
+
+long long priority_of(const test::Slurm& s, const std::string& id) {
+    return std::stoll(scontrol_job(s, id).at("Priority"));
+}
+
+}  // namespace
+
+TEST_CASE("slurm: queue submit / the job is what scontrol shows", "[slurm]") {
+    World w;
+    const auto held =
+        w.grid
+            .ok(w.hpc({"queue", "submit", "--wrap", "sleep 300", "--gpus", "2", "--time", "10m",
+                       "--partition", "debug", "--name", w.prefix + "-sub", "--hold", "-q"}))
+            .out;
+    const std::string id = held.substr(0, held.find('\n'));
+    w.submitted.push_back(id);
+    const auto job = scontrol_job(w.slurm, id);
+    CHECK(job.at("JobName") == w.prefix + "-sub");
+    CHECK(job.at("Partition") == "debug");
+    CHECK(job.at("TimeLimit") == "00:10:00");
+    CHECK(job.at("JobState") == "PENDING");
+    CHECK(job.at("Priority") == "0");  // held
+    CHECK(job.at("TresPerJob") == "gres:gpu:2");
+    CHECK(job.at("WorkDir") == std::filesystem::current_path().string());
+
+    // A script file runs where it was submitted, its output beside it.
+    test::TempDir dir;
+    const auto script = dir / "hello.sh";
+    core::write_file(script, "#!/bin/bash\necho \"hello from $SLURM_JOB_NAME\"\n", 0755);
+    const auto out = w.grid.ok(w.hpc({"queue", "submit", script.string(), "-o", "json"})).json();
+    const std::string ran = out["id"];
+    w.slurm.wait_state(ran, {"COMPLETED"});
+    CHECK(scontrol_job(w.slurm, ran).at("JobName") == "hello.sh");
+    const auto output = std::filesystem::current_path() / ("slurm-" + ran + ".out");
+    const auto text = core::read_file(output);
+    std::filesystem::remove(output);
+    REQUIRE(text);
+    CHECK(*text == "hello from hello.sh\n");
+
+    CHECK(w.grid.run(w.hpc({"queue", "submit"})).code == 2);
+    CHECK(w.grid.run(w.hpc({"queue", "submit", script.string(), "--wrap", "true"})).code == 2);
+    CHECK(w.grid.run(w.hpc({"queue", "submit", "--wrap", "true", "--time", "soon"})).code == 2);
+    const auto no_shebang = dir / "plain.txt";
+    core::write_file(no_shebang, "echo hi\n", 0644);
+    const auto bad = w.grid.run(w.hpc({"queue", "submit", no_shebang.string()}));
+    CHECK(bad.code == 2);
+    CHECK(bad.err.find("does not start with #!") != std::string::npos);
+}
+
+TEST_CASE("slurm: hold, release, top, bottom, move and cancel as scontrol sees them", "[slurm]") {
+    World w;
+    // Pending until their begin time, not held: jobs that stay put while the test moves them.
+    auto later = [&](const std::string& name) {
+        return w.submit(name, {"-p", "debug", "--begin", "now+1hour", "--wrap", "sleep 1"});
+    };
+    const auto a = later("a"), b = later("b"), c = later("c");
+
+    w.grid.ok(w.hpc({"queue", "top", c}));
+    CHECK(priority_of(w.slurm, c) > priority_of(w.slurm, a));
+    CHECK(priority_of(w.slurm, c) > priority_of(w.slurm, b));
+    w.grid.ok(w.hpc({"queue", "bottom", a}));
+    CHECK(priority_of(w.slurm, a) < priority_of(w.slurm, b));
+    CHECK(priority_of(w.slurm, a) > 0);
+
+    w.grid.ok(w.hpc({"queue", "hold", b}));
+    CHECK(priority_of(w.slurm, b) == 0);
+    CHECK(scontrol_job(w.slurm, b).at("Reason") == "JobHeldAdmin");
+    // Held jobs do not move: release them first.
+    CHECK(w.grid.run(w.hpc({"queue", "top", b})).code == 4);
+    w.grid.ok(w.hpc({"queue", "release", b}));
+    CHECK(priority_of(w.slurm, b) > 0);
+
+    const auto moved =
+        w.grid.ok(w.hpc({"queue", "move", a, "--partition", "gpu", "-o", "json"})).json();
+    CHECK(moved["jobs"][0]["partition"] == "gpu");
+    CHECK(scontrol_job(w.slurm, a).at("Partition") == "gpu");
+
+    // All or nothing: one unknown job and none is touched.
+    const auto partly = w.grid.run(w.hpc({"queue", "hold", a, "99999999"}));
+    CHECK(partly.code == 3);
+    CHECK(partly.err.find("no job 99999999; nothing was changed") != std::string::npos);
+    CHECK(priority_of(w.slurm, a) > 0);
+
+    // Cancelling asks; off a terminal it needs --yes.
+    const auto asked = w.grid.run(w.hpc({"queue", "cancel", c}));
+    CHECK(asked.code == 2);
+    CHECK(scontrol_job(w.slurm, c).at("JobState") == "PENDING");
+    w.grid.ok(w.hpc({"queue", "cancel", c, "--yes"}));
+    CHECK(scontrol_job(w.slurm, c).at("JobState") == "CANCELLED");
+    CHECK(w.grid.run(w.hpc({"queue", "cancel", c, "--yes"})).code == 4);  // ended already
+
+    const auto running = w.submit("running", {"--wrap", "sleep 300"});
+    w.slurm.wait_state(running, {"RUNNING"});
+    const auto hold_running = w.grid.run(w.hpc({"queue", "hold", running}));
+    CHECK(hold_running.code == 4);
+    CHECK(hold_running.err.find("only pending jobs can be held") != std::string::npos);
+    CHECK(w.grid.run(w.hpc({"queue", "move", running, "--partition", "debug"})).code == 4);
 }

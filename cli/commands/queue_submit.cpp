@@ -1,0 +1,87 @@
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands/commands.hpp"
+#include "cli/context.hpp"
+#include "core/duration.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+
+namespace cli {
+
+namespace {
+
+struct SubmitOptions {
+    std::string script;
+    std::string wrap;
+    std::string partition;
+    int nodes = 1;
+    int gpus = 0;
+    std::string time;
+    std::string name;
+    bool hold = false;
+};
+
+void run_queue_submit(Context& ctx, const SubmitOptions& o) {
+    if (o.script.empty() == o.wrap.empty())
+        throw core::Error(core::ErrorKind::Usage, "give a SCRIPT or --wrap COMMAND, not both",
+                          "e.g. grid queue submit --wrap 'python train.py' --gpus 8");
+    if (o.nodes < 1) throw core::Error(core::ErrorKind::Usage, "-N must be 1 or more");
+    if (o.gpus < 0) throw core::Error(core::ErrorKind::Usage, "--gpus must be 0 or more");
+    core::SubmitRequest r;
+    if (!o.wrap.empty()) {
+        r.script = "#!/bin/sh\n" + o.wrap + "\n";
+    } else {
+        const auto text = core::read_file(o.script);
+        if (!text)
+            throw core::Error(core::ErrorKind::Usage, "cannot read " + o.script,
+                              "give the path of a batch script");
+        if (text->rfind("#!", 0) != 0)
+            throw core::Error(core::ErrorKind::Usage,
+                              o.script + " does not start with #! (a batch script's interpreter)",
+                              "add a first line such as #!/bin/bash");
+        r.script = *text;
+    }
+    r.name = !o.name.empty()     ? o.name
+             : !o.script.empty() ? std::filesystem::path(o.script).filename().string()
+                                 : "wrap";
+    r.partition = o.partition;
+    r.nodes = o.nodes;
+    r.gpus = o.gpus;
+    if (!o.time.empty()) r.time_limit = core::parse_duration(o.time).count();
+    // As sbatch does: the job starts where it was submitted, its output lands there.
+    std::error_code ec;
+    r.work_dir = std::filesystem::current_path(ec).string();
+    r.output = r.work_dir + "/slurm-%j.out";
+    r.hold = o.hold;
+    const std::string id = ctx.scheduler().submit(r);
+    if (ctx.json())
+        std::cout << "{\n  \"id\": \"" << id << "\"\n}\n";
+    else
+        std::cout << id << '\n';
+}
+
+}  // namespace
+
+void register_queue_submit(CLI::App& parent, Context& ctx) {
+    auto o = std::make_shared<SubmitOptions>();
+    auto* cmd = parent.add_subcommand("submit", "Submit a batch job: a script, or --wrap COMMAND");
+    cmd->add_option("SCRIPT", o->script, "Batch script to run (its #! line picks the shell)");
+    cmd->add_option("--wrap", o->wrap, "Run this command instead of a script")
+        ->type_name("COMMAND");
+    cmd->add_option("-N,--nodes", o->nodes, "Nodes (default 1)")->type_name("N");
+    cmd->add_option("--gpus", o->gpus, "GPUs for the whole job")->type_name("N");
+    cmd->add_option("--time", o->time, "Time limit, e.g. 30m, 2h (default: the partition's)")
+        ->type_name("DUR");
+    cmd->add_option("--partition", o->partition, "Partition (default: the cluster's default)")
+        ->type_name("PARTITION");
+    cmd->add_option("--name", o->name, "Job name (default: the script's file name)")
+        ->type_name("NAME");
+    cmd->add_flag("--hold", o->hold, "Submit held: it starts once released");
+    cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_submit(ctx, *o); }; });
+}
+
+}  // namespace cli
