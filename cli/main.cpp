@@ -86,6 +86,7 @@ constexpr Command k_commands[] = {
     {"queue", "top", "", cli::register_queue_top},
     {"queue", "bottom", "", cli::register_queue_bottom},
     {"queue", "move", "", cli::register_queue_move},
+    {"queue", "clear", "", cli::register_queue_clear},
     {"", "ssh", "", cli::register_ssh},
     {"", "ssh-config", "", cli::register_ssh_config},
     {"", "types", "", cli::register_types},

@@ -29,6 +29,7 @@ void register_queue_release(CLI::App& parent, Context& ctx);
 void register_queue_top(CLI::App& parent, Context& ctx);
 void register_queue_bottom(CLI::App& parent, Context& ctx);
 void register_queue_move(CLI::App& parent, Context& ctx);
+void register_queue_clear(CLI::App& parent, Context& ctx);
 void register_types(CLI::App& parent, Context& ctx);
 void register_me_sshkey(CLI::App& parent, Context& ctx);
 void register_ssh(CLI::App& parent, Context& ctx);

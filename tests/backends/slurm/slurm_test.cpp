@@ -399,3 +399,34 @@ TEST_CASE("slurm: hold, release, top, bottom, move and cancel as scontrol sees t
     CHECK(hold_running.err.find("only pending jobs can be held") != std::string::npos);
     CHECK(w.grid.run(w.hpc({"queue", "move", running, "--partition", "debug"})).code == 4);
 }
+
+TEST_CASE("slurm: queue clear cancels the pending jobs of one partition only", "[slurm]") {
+    World w;
+    // A partition of its own: the other tests share the cluster.
+    const std::string part = "clear" + std::to_string(::getpid());
+    w.slurm.run({"scontrol", "create", "partitionname=" + part, "nodes=ALL", "state=up"});
+    struct Drop {
+        const test::Slurm& s;
+        std::string name;
+        ~Drop() { s.run({"scontrol", "delete", "partitionname=" + name}); }
+    } drop{w.slurm, part};
+    const auto running = w.submit("run", {"-p", part, "--wrap", "sleep 300"});
+    const auto p1 = w.submit("p1", {"-p", part, "--begin", "now+1hour", "--wrap", "true"});
+    const auto p2 = w.submit("p2", {"-p", part, "-H", "--wrap", "true"});
+    const auto elsewhere =
+        w.submit("other", {"-p", "debug", "--begin", "now+1hour", "--wrap", "true"});
+    w.slurm.wait_state(running, {"RUNNING"});
+
+    CHECK(w.grid.run(w.hpc({"queue", "clear", part})).code == 2);  // not confirmed
+    CHECK(scontrol_job(w.slurm, p1).at("JobState") == "PENDING");
+    const auto out = w.grid.ok(w.hpc({"queue", "clear", part, "--yes", "-q"})).out;
+    CHECK(out.find(p1 + "\n") != std::string::npos);
+    CHECK(out.find(p2 + "\n") != std::string::npos);
+    CHECK(scontrol_job(w.slurm, p1).at("JobState") == "CANCELLED");
+    CHECK(scontrol_job(w.slurm, p2).at("JobState") == "CANCELLED");
+    CHECK(scontrol_job(w.slurm, running).at("JobState") == "RUNNING");
+    CHECK(scontrol_job(w.slurm, elsewhere).at("JobState") == "PENDING");
+    w.slurm.run({"scancel", running});
+    w.slurm.wait_state(running, {"CANCELLED", "COMPLETED"});
+    CHECK(w.grid.run(w.hpc({"queue", "clear", "no-such-partition", "--yes"})).code == 3);
+}

@@ -1,0 +1,60 @@
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <ctime>
+#include <iostream>
+
+#include "cli/commands/commands.hpp"
+#include "cli/context.hpp"
+#include "cli/output/queue_views.hpp"
+#include "core/errors.hpp"
+
+namespace cli {
+
+namespace {
+
+void run_queue_clear(Context& ctx, const std::string& partition) {
+    core::Scheduler& s = ctx.scheduler();
+    bool known = false;
+    for (const auto& p : s.partitions())
+        known = known || p.name == partition;
+    if (!known)
+        throw core::Error(core::ErrorKind::NotFound, "no partition " + partition,
+                          "list them with: grid queue partitions");
+    std::vector<std::string> ids;
+    for (const auto& j : s.jobs())
+        if (j.partition == partition && core::job_category(j.state) == core::JobCategory::Pending)
+            ids.push_back(j.id);
+    if (!ids.empty() &&
+        !ctx.confirm("cancel the " + std::to_string(ids.size()) + " pending job" +
+                         (ids.size() == 1 ? "" : "s") + " of partition " + partition,
+                     "pass --yes to clear without asking"))
+        throw core::Error(core::ErrorKind::Usage, "not confirmed; nothing was cancelled");
+    // A job that started or ended meanwhile is not pending any more: it is left alone.
+    std::vector<std::string> cancelled;
+    for (const auto& id : ids) {
+        try {
+            s.cancel(id);
+            cancelled.push_back(id);
+        } catch (const core::Error& e) {
+            if (e.kind() != core::ErrorKind::NotFound) throw;
+        }
+    }
+    const auto after = s.jobs();
+    std::vector<const core::Job*> shown;
+    for (const auto& j : after)
+        if (std::find(cancelled.begin(), cancelled.end(), j.id) != cancelled.end())
+            shown.push_back(&j);
+    print_jobs(std::cout, shown, std::time(nullptr), ctx.json(), ctx.quiet(), ctx.color_stdout());
+}
+
+}  // namespace
+
+void register_queue_clear(CLI::App& parent, Context& ctx) {
+    auto partition = std::make_shared<std::string>();
+    auto* cmd = parent.add_subcommand("clear", "Cancel every pending job of a partition");
+    cmd->add_option("PARTITION", *partition, "Partition (queue)")->required();
+    cmd->callback(
+        [&ctx, partition] { ctx.run = [&ctx, partition] { run_queue_clear(ctx, *partition); }; });
+}
+
+}  // namespace cli
