@@ -1,12 +1,18 @@
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
+#include "core/observer.hpp"
 
 namespace cli {
 
@@ -16,7 +22,10 @@ struct QueueListOptions {
     std::vector<std::string> states;
     std::string partition;
     std::string user;
+    bool watch = false;
 };
+
+constexpr auto k_watch_interval = std::chrono::seconds(2);
 
 std::string upper(std::string s) {
     for (auto& c : s)
@@ -33,10 +42,8 @@ bool state_matches(const core::Job& j, const std::vector<std::string>& wanted) {
                        [&](const std::string& w) { return w == j.state || w == category; });
 }
 
-void run_queue_list(Context& ctx, const QueueListOptions& o) {
-    std::vector<std::string> states;
-    for (const auto& s : o.states)
-        states.push_back(upper(s));
+std::string render(Context& ctx, const QueueListOptions& o, const std::vector<std::string>& states,
+                   bool json, bool quiet) {
     const auto jobs = ctx.scheduler().jobs();
     std::vector<const core::Job*> shown;
     for (const auto& j : jobs) {
@@ -45,7 +52,42 @@ void run_queue_list(Context& ctx, const QueueListOptions& o) {
         if (!o.user.empty() && j.user != o.user) continue;
         shown.push_back(&j);
     }
-    print_jobs(std::cout, shown, std::time(nullptr), ctx.json(), ctx.quiet(), ctx.color_stdout());
+    std::ostringstream out;
+    print_jobs(out, shown, std::time(nullptr), json, quiet, ctx.color_stdout());
+    return out.str();
+}
+
+// Until Ctrl-C: on a terminal the screen is redrawn in place; elsewhere (a log) each look is
+// appended. Ctrl-C is the way out, so it ends the command with success.
+void watch(Context& ctx, const QueueListOptions& o, const std::vector<std::string>& states) {
+    const bool tty = ::isatty(STDOUT_FILENO);
+    while (!core::interrupted()) {
+        const std::string frame = render(ctx, o, states, false, ctx.quiet());
+        char clock[16];
+        const std::time_t now = std::time(nullptr);
+        std::strftime(clock, sizeof clock, "%H:%M:%S", std::localtime(&now));
+        const std::string title =
+            "Every " + std::to_string(k_watch_interval.count()) + "s: grid queue list  " + clock;
+        if (tty)
+            std::cout << "\x1b[H\x1b[2J" << title << "\n\n" << frame << std::flush;
+        else
+            std::cout << title << "\n" << frame << "\n" << std::flush;
+        const auto until = std::chrono::steady_clock::now() + k_watch_interval;
+        while (!core::interrupted() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (tty) std::cout << "\n";
+}
+
+void run_queue_list(Context& ctx, const QueueListOptions& o) {
+    std::vector<std::string> states;
+    for (const auto& s : o.states)
+        states.push_back(upper(s));
+    if (o.watch && ctx.json())
+        throw core::Error(core::ErrorKind::Usage, "--watch shows tables, not JSON",
+                          "drop -o json, or poll grid queue list -o json yourself");
+    if (o.watch) return watch(ctx, o, states);
+    std::cout << render(ctx, o, states, ctx.json(), ctx.quiet());
 }
 
 }  // namespace
@@ -62,6 +104,8 @@ void register_queue_list(CLI::App& parent, Context& ctx) {
     cmd->add_option("--partition", o->partition, "Only jobs of this partition")
         ->type_name("PARTITION");
     cmd->add_option("--user", o->user, "Only jobs of this user")->type_name("USER");
+    cmd->add_flag("--watch", o->watch,
+                  "Look again every 2 s until Ctrl-C, redrawing on a terminal");
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_list(ctx, *o); }; });
 }
 

@@ -38,6 +38,10 @@ std::string Tmux::screen() {
     return tmux({"capture-pane", "-p", "-S", "-200"});
 }
 
+std::string Tmux::visible() {
+    return tmux({"capture-pane", "-p"});
+}
+
 bool Tmux::wait_for(const std::string& text, int seconds) {
     for (int i = 0; i < seconds * 20; ++i) {
         if (screen().find(text) != std::string::npos) return true;

@@ -17,7 +17,8 @@ class Tmux {
     Tmux(const Grid& g, const std::string& shell_command);
     ~Tmux();
     void keys(const std::vector<std::string>& keys);
-    std::string screen();
+    std::string screen();   // the screen and up to 200 lines of history above it
+    std::string visible();  // what the screen shows now
     // Polls the screen for up to `seconds`.
     bool wait_for(const std::string& text, int seconds = 5);
 

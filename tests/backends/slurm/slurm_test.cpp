@@ -12,6 +12,7 @@
 #include "core/files.hpp"
 #include "tests/support/slurm.hpp"
 #include "tests/support/support.hpp"
+#include "tests/support/terminal.hpp"
 
 using json = nlohmann::json;
 
@@ -429,4 +430,20 @@ TEST_CASE("slurm: queue clear cancels the pending jobs of one partition only", "
     w.slurm.run({"scancel", running});
     w.slurm.wait_state(running, {"CANCELLED", "COMPLETED"});
     CHECK(w.grid.run(w.hpc({"queue", "clear", "no-such-partition", "--yes"})).code == 3);
+}
+
+TEST_CASE("slurm: queue list --watch redraws on a terminal until Ctrl-C", "[slurm][terminal]") {
+    World w;
+    test::require_tmux("bash");
+    test::Tmux t(w.grid, "bash --norc --noprofile");
+    t.keys({"grid queue list --profile hpc --watch; echo watch-exit=$?", "Enter"});
+    REQUIRE(t.wait_for("Every 2s: grid queue list"));
+    w.submit("watched", {"--begin", "now+1hour", "--wrap", "true"});
+    CHECK(t.wait_for(w.prefix + "-watched", 10));
+    // Redrawn in place: the screen holds one frame, not a scroll of them.
+    const auto screen = t.visible();
+    CHECK(screen.find("Every 2s") == screen.rfind("Every 2s"));
+    t.keys({"C-c"});
+    CHECK(t.wait_for("watch-exit=0", 5));
+    CHECK(w.grid.run(w.hpc({"queue", "list", "--watch", "-o", "json"})).code == 2);
 }
