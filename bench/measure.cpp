@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +17,7 @@ namespace bench {
 
 using Clock = std::chrono::steady_clock;
 
-double time_once(const std::vector<std::string>& argv) {
+double time_once(const std::vector<std::string>& argv, long* max_rss_kb) {
     std::vector<char*> args;
     for (const auto& a : argv)
         args.push_back(const_cast<char*>(a.c_str()));
@@ -32,7 +33,9 @@ double time_once(const std::vector<std::string>& argv) {
         std::exit(1);
     }
     int status = 0;
-    waitpid(pid, &status, 0);
+    struct rusage usage {};
+    wait4(pid, &status, 0, &usage);
+    if (max_rss_kb) *max_rss_kb = std::max(*max_rss_kb, usage.ru_maxrss);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     posix_spawn_file_actions_destroy(&fa);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

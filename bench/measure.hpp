@@ -10,8 +10,8 @@
 namespace bench {
 
 // One run of argv with stdout and stderr discarded; wall time in milliseconds. Exits the
-// benchmark if the command fails.
-double time_once(const std::vector<std::string>& argv);
+// benchmark if the command fails. `max_rss_kb`, when given, is raised to the run's peak RSS.
+double time_once(const std::vector<std::string>& argv, long* max_rss_kb = nullptr);
 
 struct Stats {
     double median = 0, p90 = 0, min = 0;

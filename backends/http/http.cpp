@@ -124,9 +124,17 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         return n;
     }
     const auto colon = line.find(':');
-    if (colon != std::string_view::npos)
+    if (colon != std::string_view::npos) {
         t->response->headers.emplace_back(lower(std::string(line.substr(0, colon))),
                                           trim(line.substr(colon + 1)));
+        // A large reply is stored once, not copied as it grows (a queue of thousands of jobs
+        // is megabytes).
+        const auto& [name, value] = t->response->headers.back();
+        if (name == "content-length") {
+            const auto length = std::strtoull(value.c_str(), nullptr, 10);
+            if (length > 0 && length <= k_max_body) t->response->body.reserve(length);
+        }
+    }
     return n;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_set>
 
 namespace backends::slurm {
 
@@ -126,6 +127,110 @@ core::Job parse_job(const json& j) {
     job.work_dir = str(j, "current_working_directory");
     job.stdout_path = str(j, "standard_output");
     return job;
+}
+
+namespace {
+
+// Builds one small object per job (its scalar fields) and hands it to parse_job, so that memory
+// holds one job's fields at a time instead of the whole document.
+class JobsHandler : public nlohmann::json_sax<json> {
+  public:
+    explicit JobsHandler(JobsReply& out) : m_out(out) {}
+
+    bool null() override { return value(nullptr); }
+    bool boolean(bool v) override { return value(v); }
+    bool number_integer(number_integer_t v) override { return value(v); }
+    bool number_unsigned(number_unsigned_t v) override { return value(v); }
+    bool number_float(number_float_t v, const string_t&) override { return value(v); }
+    bool string(string_t& v) override { return value(std::move(v)); }
+    bool binary(binary_t&) override { return true; }
+    bool key(string_t& k) override {
+        if (m_depth == 1) m_section = k;
+        m_key = std::move(k);
+        return true;
+    }
+    bool start_object(std::size_t) override {
+        ++m_depth;
+        if (m_depth == 1) m_out.valid = true;
+        if (m_depth == 3 && in_record()) m_record = json::object();
+        return true;
+    }
+    bool end_object() override {
+        if (m_depth == 3 && in_record()) {
+            if (m_section == "jobs")
+                m_out.jobs.push_back(parse_job(m_record));
+            else
+                m_out.errors.push_back(std::move(m_record));
+        }
+        --m_depth;
+        return true;
+    }
+    bool start_array(std::size_t) override {
+        ++m_depth;
+        return true;
+    }
+    bool end_array() override {
+        --m_depth;
+        return true;
+    }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+        m_out.valid = false;
+        return false;
+    }
+
+  private:
+    bool in_record() const { return m_section == "jobs" || m_section == "errors"; }
+
+    template <typename T>
+    bool value(T&& v) {
+        // Only a record's own scalars that grid reads: a job has a hundred fields, and nested
+        // lists and objects (job_resources, flags) are not shown.
+        if (m_depth == 3 && in_record() && (m_section == "errors" || wanted(m_key)))
+            m_record[m_key] = std::forward<T>(v);
+        return true;
+    }
+
+    // The fields parse_job reads; asked for every key of every job, so a hash set.
+    static bool wanted(const std::string& key) {
+        static const std::unordered_set<std::string> k_fields = {"job_id",
+                                                                 "array_job_id",
+                                                                 "array_task_id",
+                                                                 "array_task_string",
+                                                                 "name",
+                                                                 "user_name",
+                                                                 "partition",
+                                                                 "job_state",
+                                                                 "state_reason",
+                                                                 "node_count",
+                                                                 "nodes",
+                                                                 "tres_per_job",
+                                                                 "tres_per_node",
+                                                                 "submit_time",
+                                                                 "start_time",
+                                                                 "end_time",
+                                                                 "time_limit",
+                                                                 "priority",
+                                                                 "exit_code",
+                                                                 "command",
+                                                                 "current_working_directory",
+                                                                 "standard_output"};
+        return k_fields.count(key) != 0;
+    }
+
+    JobsReply& m_out;
+    int m_depth = 0;
+    std::string m_section;
+    std::string m_key;
+    json m_record;
+};
+
+}  // namespace
+
+JobsReply parse_jobs_reply(const std::string& body) {
+    JobsReply out;
+    JobsHandler handler(out);
+    if (!json::sax_parse(body.data(), body.data() + body.size(), &handler)) out.valid = false;
+    return out;
 }
 
 core::Partition parse_partition(const json& j) {

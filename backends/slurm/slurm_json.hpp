@@ -12,6 +12,15 @@
 namespace backends::slurm {
 
 core::Job parse_job(const nlohmann::json& j);
+
+// A reply to GET /jobs (or squeue --json), read without building the whole document: with
+// thousands of jobs it is megabytes, and each job keeps only what grid shows.
+struct JobsReply {
+    bool valid = false;  // one JSON object
+    std::vector<core::Job> jobs;
+    nlohmann::json errors = nlohmann::json::array();
+};
+JobsReply parse_jobs_reply(const std::string& body);
 core::Partition parse_partition(const nlohmann::json& j);
 core::QueueNode parse_node(const nlohmann::json& j);
 // Partitions get their GPU counts from their nodes, which name the partitions they are in.

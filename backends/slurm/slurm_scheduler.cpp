@@ -46,14 +46,15 @@ class RestScheduler final : public core::Scheduler {
     }
 
     std::vector<core::Job> jobs() override {
-        const json doc = get("/jobs", "listing jobs");
-        std::vector<core::Job> out;
-        if (const auto j = doc.find("jobs"); j != doc.end() && j->is_array()) {
-            out.reserve(j->size());
-            for (const auto& job : *j)
-                out.push_back(parse_job(job));
-        }
-        return out;
+        JobsReply reply;
+        int status = 0;
+        {
+            const http::Response r = send("GET", "/jobs", nullptr, "listing jobs");
+            status = r.status;
+            reply = parse_jobs_reply(r.body);
+        }  // the reply's text goes before the jobs are used
+        check(status, reply.valid, reply.errors, "listing jobs");
+        return std::move(reply.jobs);
     }
 
     core::Job job(const std::string& id) override {
@@ -136,6 +137,15 @@ class RestScheduler final : public core::Scheduler {
     // `expected`: an error number that comes with success and is not one.
     json call(const std::string& method, const std::string& path, const json* body,
               const std::string& what, int expected = 0) {
+        const http::Response r = send(method, path, body, what);
+        json doc = json::parse(r.body, nullptr, false);
+        const json errors = doc.is_object() ? doc.value("errors", json::array()) : json::array();
+        check(r.status, doc.is_object(), errors, what, expected);
+        return doc;
+    }
+
+    http::Response send(const std::string& method, const std::string& path, const json* body,
+                        const std::string& what) {
         http::Request q;
         q.method = method;
         q.url = m_url + "/slurm/" + k_api + path;
@@ -148,46 +158,47 @@ class RestScheduler final : public core::Scheduler {
             q.headers.emplace_back("Content-Type", "application/json");
             q.body = body->dump();
         }
-        http::Response r;
         try {
-            r = m_client.send(q);
+            return m_client.send(q);
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Provider) throw;
             throw Error(ErrorKind::Provider, what + ": " + e.what(),
                         "is slurmrestd running at " + m_url + "? (url in " + m_table + ")");
         }
-        json doc = json::parse(r.body, nullptr, false);
-        if (r.status == 401)
+    }
+
+    // What a reply says, as grid's errors: slurmrestd puts them in "errors", mostly with a 500.
+    void check(int status, bool valid, const json& errors, const std::string& what,
+               int expected = 0) const {
+        if (status == 401)
             throw Error(ErrorKind::Auth, "Slurm refused the request: no valid token",
                         where_token_comes_from());
         std::string error, description;
         int number = 0;
-        if (doc.is_object())
-            if (const auto e = doc.find("errors"); e != doc.end() && e->is_array() && !e->empty()) {
-                const json& first = e->front();
-                error = first.value("error", "");
-                description = first.value("description", "");
-                number =
-                    first.value("error_number", first.value("errno", first.value("error_code", 0)));
-            }
+        if (errors.is_array() && !errors.empty() && errors.front().is_object()) {
+            const json& first = errors.front();
+            error = first.value("error", "");
+            description = first.value("description", "");
+            number =
+                first.value("error_number", first.value("errno", first.value("error_code", 0)));
+        }
         // slurmrestd 22.05 answers a bad or expired token with a 500 "Unspecified error", -1,
         // whatever was asked (even "Unable to find JobId" for a job that exists).
-        if (r.status == 500 && error == "Unspecified error" && number == -1)
+        if (status == 500 && error == "Unspecified error" && number == -1)
             throw Error(ErrorKind::Auth, "Slurm refused the token (bad or expired)",
                         where_token_comes_from());
         if (number == 2017)
             throw Error(ErrorKind::NotFound, what + ": no such job",
                         "list them with: grid queue list");
-        if (number != 0 && number != expected && r.status >= 200 && r.status <= 299)
+        if (number != 0 && number != expected && status >= 200 && status <= 299)
             throw Error(
                 ErrorKind::Provider,
                 what + ": " + error + (description.empty() ? "" : " (" + description + ")"));
-        if (r.status < 200 || r.status > 299 || !doc.is_object())
+        if (status < 200 || status > 299 || !valid)
             throw Error(ErrorKind::Provider,
-                        what + ": slurmrestd answered HTTP " + std::to_string(r.status) +
+                        what + ": slurmrestd answered HTTP " + std::to_string(status) +
                             (error.empty() ? "" : ": " + error) +
                             (description.empty() ? "" : " (" + description + ")"));
-        return doc;
     }
 
     std::string where_token_comes_from() const {

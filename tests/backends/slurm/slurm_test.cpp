@@ -91,6 +91,23 @@ TEST_CASE("slurm: slurmrestd's v0.0.38 replies read into the queue model", "[slu
     CHECK(pending.time_limit == 3600);
     const auto two = backends::slurm::parse_job(sample("rest_job_2node.json")["jobs"][0]);
     CHECK(two.nodes == 2);
+    // The streaming reader of GET /jobs gives the same jobs as the whole document does.
+    const auto reply = backends::slurm::parse_jobs_reply(sample("rest_job_2node.json").dump());
+    CHECK(reply.valid);
+    CHECK(reply.errors.empty());
+    REQUIRE(reply.jobs.size() == 1);
+    CHECK(reply.jobs[0].id == two.id);
+    CHECK(reply.jobs[0].nodes == 2);
+    CHECK(reply.jobs[0].node_list == two.node_list);
+    CHECK(reply.jobs[0].gpus == two.gpus);
+    CHECK(reply.jobs[0].time_limit == two.time_limit);
+    const auto failed = backends::slurm::parse_jobs_reply(
+        R"({"errors":[{"error_number":2017,"error":"Invalid job id specified"}],"jobs":[]})");
+    CHECK(failed.valid);
+    REQUIRE(failed.errors.size() == 1);
+    CHECK(failed.errors[0]["error_number"] == 2017);
+    CHECK_FALSE(backends::slurm::parse_jobs_reply("<html>proxy error</html>").valid);
+    CHECK_FALSE(backends::slurm::parse_jobs_reply(R"({"jobs":[{"job_id":1},)").valid);
     std::vector<core::QueueNode> nodes;
     const json node_doc = sample("rest_nodes_2node.json");
     for (const auto& n : node_doc["nodes"])
