@@ -1,9 +1,12 @@
 #include "backends/slurm/slurm_scheduler.hpp"
 
 #include <cstdlib>
+#include <ctime>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "backends/http/http.hpp"
+#include "backends/slurm/job_cache.hpp"
 #include "backends/slurm/slurm_json.hpp"
 #include "core/errors.hpp"
 #include "core/secret.hpp"
@@ -33,6 +36,10 @@ class RestScheduler final : public core::Scheduler {
         m_user = s.string("user").value_or(user ? user : "");
         m_token_cmd = s.string("slurm_token_cmd").value_or("");
         m_token_env = s.string("token_env").value_or("SLURM_JWT");
+        // One cache per cluster and user: what a user may see of a queue can differ.
+        m_cache_key = m_url + " " + m_user;
+        m_cache = ctx.state_dir / "cache" /
+                  (std::to_string(std::hash<std::string>{}(m_cache_key)) + ".jobs");
         http::Options& o = m_client.options();
         o.timeout = s.duration("timeout", std::chrono::seconds(30));
         o.connect_timeout = std::min(o.timeout, std::chrono::milliseconds(10'000));
@@ -46,14 +53,26 @@ class RestScheduler final : public core::Scheduler {
     }
 
     std::vector<core::Job> jobs() override {
+        // An unchanged queue is answered with a 304 and read from the last list kept here.
+        auto cached = read_job_cache(m_cache, m_cache_key);
+        const std::int64_t asked_at = std::time(nullptr);
+        const std::string path =
+            cached ? "/jobs?update_time=" + std::to_string(cached->update_time) : "/jobs";
         JobsReply reply;
         int status = 0;
         {
-            const http::Response r = send("GET", "/jobs", nullptr, "listing jobs");
+            const http::Response r = send("GET", path, nullptr, "listing jobs");
             status = r.status;
-            reply = parse_jobs_reply(r.body);
+            if (status != 304) reply = parse_jobs_reply(r.body);
         }  // the reply's text goes before the jobs are used
+        if (status == 304 && cached) return std::move(cached->jobs);
         check(status, reply.valid, reply.errors, "listing jobs");
+        // A change in the second the list was asked for may not be in it: ask from before.
+        try {
+            write_job_cache(m_cache, m_cache_key, {asked_at - 1, reply.jobs});
+        } catch (const std::exception&) {
+            // A cache that cannot be written costs speed only.
+        }
         return std::move(reply.jobs);
     }
 
@@ -215,6 +234,8 @@ class RestScheduler final : public core::Scheduler {
     std::string m_token_cmd;
     std::string m_token_env;
     std::string m_token;
+    std::string m_cache_key;
+    std::filesystem::path m_cache;
     http::Client m_client;
 };
 

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
+#include "backends/slurm/job_cache.hpp"
 #include "backends/slurm/slurm_json.hpp"
 #include "core/files.hpp"
 #include "tests/support/slurm.hpp"
@@ -80,6 +82,45 @@ TEST_CASE("slurm: GPUs are counted from gres strings", "[slurm]") {
     CHECK(gpu_count("gres:gpu") == 1);
     CHECK(gpu_type("gpu:h100:8(S:0)") == "h100");
     CHECK(gpu_type("gres:gpu:2").empty());
+}
+
+TEST_CASE("slurm: the job cache keeps every field / refuses what is not its own", "[slurm]") {
+    test::TempDir dir;
+    const auto file = dir / "c" / "jobs";
+    core::Job a;
+    a.id = "12_3";
+    a.name = "odd\tname\nwith \\ marks";
+    a.user = "alice";
+    a.partition = "gpu";
+    a.state = "PENDING";
+    a.nodes = 2;
+    a.gpus = 16;
+    a.submit_time = 1795369562;
+    a.priority = 4294901759;
+    a.time_limit = 3600;
+    core::Job b;
+    b.id = "13";
+    b.exit_code = 1;  // no time limit: unlimited
+    backends::slurm::write_job_cache(file, "http://head:6820 alice", {1795369600, {a, b}});
+    CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::others_read) ==
+          std::filesystem::perms::none);
+    const auto c = backends::slurm::read_job_cache(file, "http://head:6820 alice");
+    REQUIRE(c);
+    CHECK(c->update_time == 1795369600);
+    REQUIRE(c->jobs.size() == 2);
+    CHECK(c->jobs[0].id == "12_3");
+    CHECK(c->jobs[0].name == a.name);
+    CHECK(c->jobs[0].gpus == 16);
+    CHECK(c->jobs[0].priority == 4294901759);
+    CHECK(c->jobs[0].time_limit == 3600);
+    CHECK_FALSE(c->jobs[1].time_limit);
+    CHECK(c->jobs[1].exit_code == 1);
+    // Another cluster's or user's list, a cut-short file, no file: not used.
+    CHECK_FALSE(backends::slurm::read_job_cache(file, "http://head:6820 bob"));
+    const auto text = *core::read_file(file);
+    core::write_file(file, text.substr(0, text.size() - 5), 0600);
+    CHECK_FALSE(backends::slurm::read_job_cache(file, "http://head:6820 alice"));
+    CHECK_FALSE(backends::slurm::read_job_cache(dir / "none", "http://head:6820 alice"));
 }
 
 TEST_CASE("slurm: slurmrestd's v0.0.38 replies read into the queue model", "[slurm]") {
@@ -463,4 +504,34 @@ TEST_CASE("slurm: queue list --watch redraws on a terminal until Ctrl-C", "[slur
     t.keys({"C-c"});
     CHECK(t.wait_for("watch-exit=0", 5));
     CHECK(w.grid.run(w.hpc({"queue", "list", "--watch", "-o", "json"})).code == 2);
+}
+
+TEST_CASE("slurm: an unchanged queue is read from the cache after a 304 / changes show at once",
+          "[slurm]") {
+    using namespace std::chrono_literals;
+    World w;
+    const auto first = w.submit("cached", {"--begin", "now+1hour", "--wrap", "true"});
+    // The other tests share the cluster: wait (bounded) for a second in which nothing changed.
+    bool not_modified = false;
+    std::string listed;
+    for (int i = 0; i < 20 && !not_modified; ++i) {
+        w.grid.ok(w.hpc({"queue", "list", "-q"}));
+        std::this_thread::sleep_for(1200ms);
+        const auto r = w.grid.ok(w.hpc({"-vv", "queue", "list", "-q"}));
+        not_modified = r.err.find("< HTTP/1.1 304") != std::string::npos;
+        listed = r.out;
+    }
+    REQUIRE(not_modified);
+    CHECK(listed.find(first + "\n") != std::string::npos);  // the list kept from before
+
+    const auto second = w.submit("after", {"--begin", "now+1hour", "--wrap", "true"});
+    CHECK(w.grid.ok(w.hpc({"queue", "list", "-q"})).out.find(second + "\n") != std::string::npos);
+
+    // A damaged cache is not trusted: the list is fetched whole again.
+    for (const auto& e :
+         std::filesystem::directory_iterator(w.grid.state_dir() / "slurm" / "cache"))
+        core::write_file(e.path(), "grid-slurm-jobs 1\nsomething else\n", 0600);
+    const auto r = w.grid.ok(w.hpc({"-vv", "queue", "list", "-q"}));
+    CHECK(r.err.find("update_time") == std::string::npos);
+    CHECK(r.out.find(second + "\n") != std::string::npos);
 }
