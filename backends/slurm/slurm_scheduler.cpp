@@ -4,6 +4,7 @@
 #include <ctime>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "backends/http/http.hpp"
 #include "backends/slurm/job_cache.hpp"
@@ -19,7 +20,9 @@ using core::Error;
 using core::ErrorKind;
 using json = nlohmann::json;
 
-constexpr const char* k_api = "v0.0.38";
+// The OpenAPI versions grid reads, best first: their job, partition and node documents are
+// the same for what grid shows. Slurm 22.05 serves v0.0.36 to v0.0.38.
+constexpr const char* k_versions[] = {"v0.0.38", "v0.0.37"};
 
 class RestScheduler final : public core::Scheduler {
   public:
@@ -167,7 +170,7 @@ class RestScheduler final : public core::Scheduler {
                         const std::string& what) {
         http::Request q;
         q.method = method;
-        q.url = m_url + "/slurm/" + k_api + path;
+        q.url = m_url + "/slurm/" + m_api + path;
         // A repeated submit would queue the job twice; the rest can be sent again.
         q.idempotent = path != "/job/submit";
         q.headers = {{"X-SLURM-USER-NAME", m_user},
@@ -178,12 +181,48 @@ class RestScheduler final : public core::Scheduler {
             q.body = body->dump();
         }
         try {
-            return m_client.send(q);
+            http::Response r = m_client.send(q);
+            // Not served at this version: take the best one the server offers, once.
+            if (r.status == 404 && !m_negotiated) {
+                m_negotiated = true;
+                if (negotiate()) return send(method, path, body, what);
+            }
+            return r;
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Provider) throw;
             throw Error(ErrorKind::Provider, what + ": " + e.what(),
                         "is slurmrestd running at " + m_url + "? (url in " + m_table + ")");
         }
+    }
+
+    // Reads the versions slurmrestd serves from its OpenAPI document; true when another one
+    // that grid reads was picked. Throws when it serves none of them.
+    bool negotiate() {
+        http::Request q;
+        q.method = "GET";
+        q.url = m_url + "/openapi/v3";
+        q.idempotent = true;
+        q.headers = {{"X-SLURM-USER-NAME", m_user}, {"X-SLURM-USER-TOKEN", token()}};
+        const http::Response r = m_client.send(q);
+        const json doc = json::parse(r.body, nullptr, false);
+        std::set<std::string> offered;
+        if (doc.is_object() && doc.contains("paths") && doc["paths"].is_object())
+            for (const auto& [p, item] : doc["paths"].items())
+                if (p.rfind("/slurm/", 0) == 0) offered.insert(p.substr(7, p.find('/', 7) - 7));
+        if (offered.empty()) return false;  // not slurmrestd's document: the 404 stands
+        for (const char* v : k_versions)
+            if (offered.count(v)) {
+                if (m_api == v) return false;
+                m_api = v;
+                return true;
+            }
+        std::string list;
+        for (const auto& v : offered)
+            list += (list.empty() ? "" : ", ") + v;
+        throw Error(ErrorKind::Provider,
+                    "slurmrestd at " + m_url + " serves OpenAPI " + list +
+                        "; grid reads v0.0.38 and v0.0.37",
+                    "start slurmrestd with -s openapi/v0.0.38 (Slurm 22.05 and 23.02 have it)");
     }
 
     // What a reply says, as grid's errors: slurmrestd puts them in "errors", mostly with a 500.
@@ -234,6 +273,8 @@ class RestScheduler final : public core::Scheduler {
     std::string m_token_cmd;
     std::string m_token_env;
     std::string m_token;
+    std::string m_api = k_versions[0];
+    bool m_negotiated = false;
     std::string m_cache_key;
     std::filesystem::path m_cache;
     http::Client m_client;

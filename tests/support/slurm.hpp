@@ -36,4 +36,19 @@ class Slurm {
     std::string m_dir;
 };
 
+// Another slurmrestd for the same cluster, serving only `plugins` (e.g. "openapi/v0.0.37"), on
+// a free loopback port; stopped (by pid) with the object.
+class ExtraRest {
+  public:
+    ExtraRest(const Slurm& slurm, const std::string& plugins);
+    ~ExtraRest();
+    ExtraRest(const ExtraRest&) = delete;
+    ExtraRest& operator=(const ExtraRest&) = delete;
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port); }
+
+  private:
+    int m_pid = 0;
+    int m_port = 0;
+};
+
 }  // namespace test

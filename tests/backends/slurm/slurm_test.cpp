@@ -535,3 +535,25 @@ TEST_CASE("slurm: an unchanged queue is read from the cache after a 304 / change
     CHECK(r.err.find("update_time") == std::string::npos);
     CHECK(r.out.find(second + "\n") != std::string::npos);
 }
+
+TEST_CASE("slurm: the OpenAPI version is the best one slurmrestd serves / none is an error",
+          "[slurm]") {
+    World w;
+    const auto id = w.submit("v37", {"--begin", "now+1hour", "--wrap", "true"});
+    test::ExtraRest older(w.slurm, "openapi/v0.0.37");
+    test::ExtraRest oldest(w.slurm, "openapi/v0.0.36");
+    test::Grid g;
+    g.add_env("GRID_TEST_SLURM_TOKEN=" + w.slurm.token());
+    g.write_config("[profiles.v37]\nscheduler = \"slurm\"\nurl = \"" + older.url() +
+                   "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n"
+                   "[profiles.v36]\nscheduler = \"slurm\"\nurl = \"" +
+                   oldest.url() + "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n");
+    const auto r = g.run({"-vv", "queue", "info", id, "--profile", "v37", "-o", "json"});
+    REQUIRE(r.code == 0);
+    CHECK(r.json()["name"] == w.prefix + "-v37");
+    CHECK(r.err.find("GET /slurm/v0.0.37/job/" + id) != std::string::npos);
+    const auto none = g.run({"queue", "list", "--profile", "v36"});
+    CHECK(none.code == 5);
+    CHECK(none.err.find("serves OpenAPI v0.0.36; grid reads v0.0.38 and v0.0.37") !=
+          std::string::npos);
+}
