@@ -15,6 +15,7 @@
 #include "core/process.hpp"
 #include "core/registry.hpp"
 #include "core/ssh.hpp"
+#include "core/text.hpp"
 
 namespace core {
 
@@ -22,12 +23,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 bool valid_label_key(const std::string& k) {
     if (k.empty() || k.size() > 63) return false;

@@ -1,4 +1,5 @@
 #include "core/lifecycle.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -41,13 +42,6 @@ constexpr Name k_names[] = {
     {S::Running, "RUNNING"},         {S::Destroying, "DESTROYING"},
     {S::Destroyed, "DESTROYED"},     {S::Failed, "FAILED"},
 };
-
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
 
 }  // namespace
 

@@ -5,18 +5,9 @@
 
 #include "core/errors.hpp"
 #include "core/process.hpp"
+#include "core/text.hpp"
 
 namespace core {
-
-namespace {
-
-std::string trim(std::string s) {
-    const auto first = s.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return {};
-    return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-}  // namespace
 
 std::string read_secret(const SecretSource& s) {
     if (!s.cmd.empty()) {

@@ -1,4 +1,5 @@
 #include "backends/http/http.hpp"
+#include "core/text.hpp"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
@@ -76,20 +77,6 @@ const Curl& curl() {
     return c;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    return s;
-}
-
-std::string trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-        s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-        s.remove_suffix(1);
-    return std::string(s);
-}
-
 // What one attempt produced: a reply, or libcurl's reason for having none.
 struct Attempt {
     CURLcode code = CURLE_OK;
@@ -125,8 +112,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     }
     const auto colon = line.find(':');
     if (colon != std::string_view::npos) {
-        t->response->headers.emplace_back(lower(std::string(line.substr(0, colon))),
-                                          trim(line.substr(colon + 1)));
+        t->response->headers.emplace_back(core::lower(line.substr(0, colon)),
+                                          core::trim(line.substr(colon + 1)));
         // A large reply is stored once, not copied as it grows (a queue of thousands of jobs
         // is megabytes).
         const auto& [name, value] = t->response->headers.back();
@@ -172,7 +159,7 @@ int on_debug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
     while (start < text.size()) {
         auto end = body ? text.size() : text.find('\n', start);
         if (end == std::string_view::npos) end = text.size();
-        std::string line = trim(text.substr(start, end - start));
+        std::string line = core::trim(text.substr(start, end - start));
         if (!line.empty()) t->options->trace(prefix + redact(line, t->options->secrets));
         start = end + 1;
     }
@@ -221,14 +208,14 @@ core::Error no_reply(const Request& r, const Attempt& a, int attempts) {
 }  // namespace
 
 std::optional<std::string> Response::header(std::string_view name) const {
-    const std::string key = lower(std::string(name));
+    const std::string key = core::lower(name);
     for (const auto& [k, v] : headers)
         if (k == key) return v;
     return std::nullopt;
 }
 
 std::optional<milliseconds> parse_retry_after(std::string_view value, std::int64_t now_unix) {
-    const std::string v = trim(value);
+    const std::string v = core::trim(value);
     if (v.empty()) return std::nullopt;
     if (std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); })) {
         if (v.size() > 9) return milliseconds(999'999'999'000LL);
@@ -257,7 +244,7 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
     // Header lines that carry credentials keep their name only.
     static const char* const k_headers[] = {
         "authorization:", "proxy-authorization:", "cookie:", "set-cookie:", "x-api-key:"};
-    const std::string low = lower(out.substr(0, 32));
+    const std::string low = core::lower(out.substr(0, 32));
     for (const char* h : k_headers)
         if (low.rfind(h, 0) == 0)
             return out.substr(0, std::char_traits<char>::length(h)) + " <redacted>";
@@ -273,7 +260,7 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
     while ((pos = out.find('"', pos)) != std::string::npos) {
         const auto close = out.find('"', pos + 1);
         if (close == std::string::npos) break;
-        const std::string key = lower(out.substr(pos + 1, close - pos - 1));
+        const std::string key = core::lower(out.substr(pos + 1, close - pos - 1));
         std::size_t v = close + 1;
         while (v < out.size() && (out[v] == ' ' || out[v] == ':'))
             ++v;

@@ -1,4 +1,5 @@
 #include "backends/lambda/catalog.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -8,12 +9,6 @@
 namespace backends::lambda {
 
 namespace {
-
-std::string upper(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    return s;
-}
 
 int gpu_memory_gb(const std::string& model, const std::string& variant) {
     static const std::map<std::string, int> known = {{"H100", 80},  {"H200", 141}, {"B200", 180},
@@ -38,8 +33,8 @@ ParsedTypeName parse_type_name(const std::string& name) {
         return p;
     const std::string rest = name.substr(x + 2);
     const auto us = rest.find('_');
-    p.model = upper(rest.substr(0, us));
-    if (us != std::string::npos) p.variant = upper(rest.substr(us + 1));
+    p.model = core::upper(rest.substr(0, us));
+    if (us != std::string::npos) p.variant = core::upper(rest.substr(us + 1));
     if (p.model.empty()) return p;
     p.gpu_count = std::stoi(count);
     return p;

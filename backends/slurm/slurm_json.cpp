@@ -1,4 +1,5 @@
 #include "backends/slurm/slurm_json.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -27,12 +28,6 @@ std::optional<std::int64_t> minutes(const json& j, const char* key) {
     const auto m = it->get<std::int64_t>();
     if (m < 0 || m >= 0xFFFFFFFELL) return std::nullopt;
     return m * 60;
-}
-
-std::string upper(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
 }
 
 // One entry of a gres string without its "gres:" prefix and "(...)" suffix, split on ':'.
@@ -106,7 +101,7 @@ core::Job parse_job(const json& j) {
     job.name = str(j, "name");
     job.user = str(j, "user_name");
     job.partition = str(j, "partition");
-    job.state = upper(str(j, "job_state"));
+    job.state = core::upper(str(j, "job_state"));
     job.reason = str(j, "state_reason");
     if (job.reason == "None") job.reason.clear();
     job.nodes = static_cast<int>(num(j, "node_count"));
@@ -238,7 +233,7 @@ core::Partition parse_partition(const json& j) {
     p.name = str(j, "name");
     if (const auto f = j.find("flags"); f != j.end() && f->is_array())
         p.is_default = std::find(f->begin(), f->end(), "default") != f->end();
-    p.state = upper(str(j, "state"));
+    p.state = core::upper(str(j, "state"));
     p.nodes = static_cast<int>(num(j, "total_nodes"));
     p.default_time = minutes(j, "default_time_limit");
     p.max_time = minutes(j, "max_time_limit");
@@ -249,7 +244,7 @@ core::QueueNode parse_node(const json& j) {
     core::QueueNode n;
     n.name = str(j, "name");
     // "idle", "mixed", "allocated", "down", plus flags such as DRAIN in state_flags.
-    n.state = upper(str(j, "state"));
+    n.state = core::upper(str(j, "state"));
     if (const auto f = j.find("state_flags"); f != j.end() && f->is_array())
         for (const auto& flag : *f)
             if (flag.is_string() && (flag == "DRAIN" || flag == "DRAINING" || flag == "DRAINED"))

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/queue_jobs.hpp"
 #include "cli/context.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
@@ -12,12 +13,7 @@ namespace cli {
 namespace {
 
 void run_queue_info(Context& ctx, const std::string& id) {
-    // Job ids are numbers, or NUMBER_TASK for an array task: anything else cannot exist.
-    const bool valid = !id.empty() && id.find_first_not_of("0123456789_") == std::string::npos &&
-                       id.front() != '_';
-    if (!valid)
-        throw core::Error(core::ErrorKind::Usage, "'" + id + "' is not a job id",
-                          "job ids are numbers, as grid queue list shows them");
+    check_job_id(id);
     const core::Job job = ctx.scheduler().job(id);
     const std::int64_t now = std::time(nullptr);
     if (ctx.json())

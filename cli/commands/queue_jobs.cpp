@@ -14,11 +14,6 @@ namespace cli {
 
 namespace {
 
-bool valid_job_id(const std::string& id) {
-    return !id.empty() && id.front() != '_' &&
-           id.find_first_not_of("0123456789_") == std::string::npos;
-}
-
 const core::Job* find(const std::vector<core::Job>& queue, const std::string& id) {
     for (const auto& j : queue)
         if (j.id == id) return &j;
@@ -27,9 +22,7 @@ const core::Job* find(const std::vector<core::Job>& queue, const std::string& id
 
 void run_action(Context& ctx, const JobAction& a, const std::vector<std::string>& ids) {
     for (const auto& id : ids)
-        if (!valid_job_id(id))
-            throw core::Error(core::ErrorKind::Usage, "'" + id + "' is not a job id",
-                              "job ids are numbers, as grid queue list shows them");
+        check_job_id(id);
     core::Scheduler& s = ctx.scheduler();
     const auto queue = s.jobs();
     // All or nothing: every job is checked before the first is touched.
@@ -65,6 +58,14 @@ void run_action(Context& ctx, const JobAction& a, const std::vector<std::string>
 }
 
 }  // namespace
+
+void check_job_id(const std::string& id) {
+    const bool valid = !id.empty() && id.front() != '_' &&
+                       id.find_first_not_of("0123456789_") == std::string::npos;
+    if (!valid)
+        throw core::Error(core::ErrorKind::Usage, "'" + id + "' is not a job id",
+                          "job ids are numbers, as grid queue list shows them");
+}
 
 bool is_pending(const core::Job& j) {
     return core::job_category(j.state) == core::JobCategory::Pending;

@@ -36,6 +36,9 @@ struct JobAction {
 // Adds the subcommand; returns it, for options of its own.
 CLI::App* register_job_action(CLI::App& parent, Context& ctx, JobAction action);
 
+// Throws a usage error unless `id` can be a job id: a number, or NUMBER_TASK.
+void check_job_id(const std::string& id);
+
 bool is_pending(const core::Job& job);
 bool is_active(const core::Job& job);  // pending or running
 // Held jobs have priority 0 to Slurm, which refuses a new priority for them.

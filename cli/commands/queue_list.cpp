@@ -13,6 +13,7 @@
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 #include "core/observer.hpp"
+#include "core/text.hpp"
 
 namespace cli {
 
@@ -27,17 +28,11 @@ struct QueueListOptions {
 
 constexpr auto k_watch_interval = std::chrono::seconds(2);
 
-std::string upper(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
 // A state is Slurm's word (PENDING, CD is not accepted) or one of the counters (running,
 // failed, ...), which covers all the words counted under it.
 bool state_matches(const core::Job& j, const std::vector<std::string>& wanted) {
     if (wanted.empty()) return true;
-    const std::string category = upper(core::to_string(core::job_category(j.state)));
+    const std::string category = core::upper(core::to_string(core::job_category(j.state)));
     return std::any_of(wanted.begin(), wanted.end(),
                        [&](const std::string& w) { return w == j.state || w == category; });
 }
@@ -82,7 +77,7 @@ void watch(Context& ctx, const QueueListOptions& o, const std::vector<std::strin
 void run_queue_list(Context& ctx, const QueueListOptions& o) {
     std::vector<std::string> states;
     for (const auto& s : o.states)
-        states.push_back(upper(s));
+        states.push_back(core::upper(s));
     if (o.watch && ctx.json())
         throw core::Error(core::ErrorKind::Usage, "--watch shows tables, not JSON",
                           "drop -o json, or poll grid queue list -o json yourself");

@@ -6,6 +6,7 @@
 #include "cli/context.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace cli {
 
@@ -16,9 +17,8 @@ const std::vector<std::string> k_node_states = {"IDLE", "ALLOCATED", "MIXED",
 
 void run_queue_nodes(Context& ctx, const std::vector<std::string>& states) {
     std::vector<std::string> wanted;
-    for (auto s : states) {
-        for (auto& c : s)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (const auto& given : states) {
+        const std::string s = core::upper(given);
         if (std::find(k_node_states.begin(), k_node_states.end(), s) == k_node_states.end())
             throw core::Error(core::ErrorKind::Usage, "unknown node state '" + s + "'",
                               "states: IDLE ALLOCATED MIXED DOWN DRAIN UNKNOWN");

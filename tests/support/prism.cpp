@@ -16,33 +16,6 @@ namespace test {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
-
-bool accepts(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
-
-}  // namespace
-
 std::string prism_binary(std::string& why) {
     const fs::path dir = fs::path(GRID_BUILD_DIR) / "tests" / "prism";
     const fs::path bin = dir / "node_modules" / ".bin" / "prism";
@@ -66,7 +39,7 @@ Prism::Prism(const std::string& upstream) {
              std::to_string(reinterpret_cast<std::uintptr_t>(this)) + ".log");
     // A port can be taken between the probe and Prism's bind: try a few.
     for (int attempt = 0; attempt < 3 && m_pid == 0; ++attempt) {
-        m_port = free_loopback_port();
+        m_port = test::free_loopback_port();
         std::error_code ec;
         fs::remove(m_log, ec);
         const pid_t pid = core::spawn_detached({bin, "proxy", "--errors", "-h", "127.0.0.1", "-p",
@@ -74,7 +47,7 @@ Prism::Prism(const std::string& upstream) {
                                                {}, m_log);
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
         while (std::chrono::steady_clock::now() < deadline && core::process_alive(pid)) {
-            if (accepts(m_port)) {
+            if (test::accepts(m_port)) {
                 m_pid = pid;
                 break;
             }

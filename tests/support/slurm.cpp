@@ -1,10 +1,5 @@
 #include "tests/support/slurm.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
@@ -90,41 +85,12 @@ void Slurm::wait_state(const std::string& id, const std::vector<std::string>& st
     FAIL("job " + id + " is still " + last);
 }
 
-namespace {
-
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    ::close(fd);
-    return port;
-}
-
-bool accepts(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<std::uint16_t>(port));
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
-
-}  // namespace
-
 ExtraRest::ExtraRest(const Slurm& slurm, const std::string& plugins) {
     // As the cluster's own: started as root, it drops to an unprivileged user (-u) once its
     // socket is open, and takes JWTs.
     const std::string user = core::run({"id", "-u", "slurm"}).exit_code == 0 ? "slurm" : "nobody";
     for (int attempt = 0; attempt < 3 && m_pid == 0; ++attempt) {
-        m_port = free_port();
+        m_port = free_loopback_port();
         const pid_t pid = core::spawn_detached(
             {"slurmrestd", "-f", slurm.conf(), "-u", user, "-a", "rest_auth/jwt", "-s", plugins,
              "127.0.0.1:" + std::to_string(m_port)},

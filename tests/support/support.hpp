@@ -63,6 +63,11 @@ class Grid {
     std::vector<std::string> m_env;
 };
 
+// A TCP port on 127.0.0.1 that nothing listens on now (it may be taken before it is used).
+int free_loopback_port();
+// Whether something accepts connections on 127.0.0.1:port.
+bool accepts(int port);
+
 // Prints why and exits 77, which ctest reports as skipped.
 [[noreturn]] void skip(const std::string& why);
 bool have_program(const std::string& name);

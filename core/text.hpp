@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace core {
+
+// ASCII case and whitespace, for names, keys and words from APIs and config files.
+std::string upper(std::string_view text);
+std::string lower(std::string_view text);
+std::string trim(std::string_view text);  // spaces, tabs and line ends at both ends
+
+}  // namespace core
