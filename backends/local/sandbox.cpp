@@ -131,6 +131,19 @@ std::string tail(const std::string& text, std::size_t lines) {
     return out;
 }
 
+// sshd's last line after a failed bind is "Cannot bind any address."; the line before says
+// why, and "Address already in use" is the one reason worth a retry on another port.
+std::string sshd_failure(const std::string& text) {
+    const auto at = text.find("Address already in use");
+    if (at == std::string::npos) return tail(text, 1);
+    const auto begin = text.rfind('\n', at);
+    const auto end = text.find('\n', at);
+    return text.substr(begin == std::string::npos ? 0 : begin + 1,
+                       end == std::string::npos
+                           ? std::string::npos
+                           : end - (begin == std::string::npos ? 0 : begin + 1));
+}
+
 }  // namespace
 
 std::string loopback_address(bool is_public, int index) {
@@ -285,7 +298,7 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     }
     if (res.exit_code != 0) {
         const auto text = core::read_file(log).value_or("");
-        error = "sshd failed: " + tail(res.err.empty() ? text : res.err, 1);
+        error = "sshd failed: " + sshd_failure(res.err.empty() ? text : res.err);
         return false;
     }
     // sshd daemonizes, then listens, then writes its pid file: the file means it listens.
@@ -293,7 +306,7 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
         if (sshd_pid() != 0) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    error = "sshd did not start: " + tail(core::read_file(log).value_or("(no log)"), 1);
+    error = "sshd did not start: " + sshd_failure(core::read_file(log).value_or("(no log)"));
     return false;
 }
 

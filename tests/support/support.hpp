@@ -65,8 +65,8 @@ class Grid {
 
 // A TCP port on 127.0.0.1 that nothing listens on now (it may be taken before it is used).
 int free_loopback_port();
-// Whether something accepts connections on 127.0.0.1:port.
-bool accepts(int port);
+// Whether something accepts connections on address:port.
+bool accepts(int port, const std::string& address = "127.0.0.1");
 
 // Prints why and exits 77, which ctest reports as skipped.
 [[noreturn]] void skip(const std::string& why);

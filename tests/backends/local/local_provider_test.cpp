@@ -1,11 +1,16 @@
 // The local provider with real sshd processes on loopback addresses.
 #include "backends/local/local_provider.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "backends/local/sandbox.hpp"
 #include "core/config.hpp"
 #include "core/files.hpp"
 #include "core/process.hpp"
@@ -204,4 +209,38 @@ TEST_CASE("a multi-node cluster gets a network namespace that goes with it", "[l
     CHECK(inside.out == "nnnnnnnn-1\n");
     l.provider->terminate(ids);
     CHECK_FALSE(std::filesystem::exists("/run/netns/grid-nnnnnnnn"));
+}
+
+TEST_CASE("a sandbox whose port was taken meanwhile moves to another port", "[local]") {
+    test::require_sshd();
+    test::TempDir dir;
+    const std::string address = backends::local::loopback_address(true, 200);
+    // Someone else listens on the port chosen for the sandbox before its sshd binds it.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd, 1) == 0);
+    socklen_t len = sizeof a;
+    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    const int taken = ntohs(a.sin_port);
+
+    backends::local::SandboxRecord r;
+    r.name = "cccccccc-0";
+    r.cluster = "cccccccc";
+    r.role = "worker";
+    r.address = address;
+    r.port = taken;
+    r.user = ::getpwuid(::geteuid())->pw_name;
+    backends::local::Sandbox box(dir / "instances", r.name);
+    box.write_record(r);
+    box.start(r, {});
+    ::close(fd);
+    CHECK(box.sshd_pid() != 0);
+    CHECK(box.record().port != taken);
+    CHECK(test::accepts(box.record().port, address));
+    box.destroy();
+    CHECK_FALSE(box.exists());
 }

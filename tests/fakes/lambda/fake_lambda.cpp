@@ -170,9 +170,10 @@ std::vector<std::string> cloud_config_keys(const std::string& user_data) {
     return keys;
 }
 
-// Instance addresses, 127.77.0.2 upwards, shared by every fake of this process. As root the
-// address must have port 22 free: another process (a second test binary) may be using it.
-std::atomic<int> g_next_address{2};
+// Instance addresses in 127.77.0.0/16, shared by every fake of this process. As root the
+// address must have port 22 free: another process (a second test binary) may be using it, so
+// each process starts in its own /24, chosen by its pid, and probes before use.
+std::atomic<int> g_next_address{static_cast<int>(::getpid() % 200) * 256 + 1};
 
 bool port_22_free(const std::string& address) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
