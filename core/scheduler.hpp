@@ -89,11 +89,24 @@ struct JobUpdate {
     std::optional<std::string> partition;
 };
 
+// A new partition (a queue). Slurm's own defaults apply to what is not set.
+struct PartitionSpec {
+    std::string name;
+    std::string nodes = "ALL";  // a Slurm host list, e.g. "node[1-4]"
+    bool is_default = false;
+    std::optional<std::int64_t> default_time;  // seconds; none = the cluster's default
+    std::optional<std::int64_t> max_time;      // seconds; none = unlimited
+};
+
 struct SchedulerContext {
     std::string name;   // the backend's registered name
     Settings settings;  // the profile
     std::filesystem::path state_dir;
     std::function<void(const std::string&)> trace;  // -vv, secrets already taken out
+    // A cluster grid made: ssh's argv to its head node (ending with the host), and its name.
+    // The settings are not used then.
+    std::vector<std::string> head_node_ssh;
+    std::string head_node_name;
 };
 
 class Scheduler {
@@ -112,6 +125,13 @@ class Scheduler {
     // Each throws core::Error (NotFound) for an unknown job.
     virtual void cancel(const std::string& id) = 0;
     virtual void update(const std::string& id, const JobUpdate& update) = 0;
+
+    // Partitions (an administrator's work). Each throws core::Error: NotFound for an unknown
+    // partition, InvalidState for a name in use or a partition that still has jobs.
+    virtual void create_partition(const PartitionSpec& spec) = 0;
+    virtual void delete_partition(const std::string& name) = 0;
+    // Pending jobs go with the partition; running ones must end first (InvalidState).
+    virtual void rename_partition(const std::string& from, const std::string& to) = 0;
 };
 
 // Priorities that put the jobs ahead of (top) or behind (bottom) every other pending job of

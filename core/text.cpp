@@ -26,4 +26,18 @@ std::string trim(std::string_view text) {
     return std::string(text);
 }
 
+std::string shell_quote(std::string_view word) {
+    static constexpr std::string_view safe =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=/.,:@%";
+    if (!word.empty() && word.find_first_not_of(safe) == std::string_view::npos)
+        return std::string(word);
+    std::string out = "'";
+    for (const char c : word)
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    return out + "'";
+}
+
 }  // namespace core

@@ -5,9 +5,11 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <type_traits>
 
 #include "backends/http/http.hpp"
 #include "backends/slurm/job_cache.hpp"
+#include "backends/slurm/slurm_cli.hpp"
 #include "backends/slurm/slurm_json.hpp"
 #include "core/errors.hpp"
 #include "core/secret.hpp"
@@ -23,6 +25,20 @@ using json = nlohmann::json;
 // The OpenAPI versions grid reads, best first: their job, partition and node documents are
 // the same for what grid shows. Slurm 22.05 serves v0.0.36 to v0.0.38.
 constexpr const char* k_versions[] = {"v0.0.38", "v0.0.37"};
+
+// slurmrestd gave no reply at all: the CLI, where configured, can still answer. (A request
+// that may have been acted on throws http::UncertainError instead, and is never sent again.)
+class Unreachable : public Error {
+  public:
+    Unreachable(std::string message, std::string hint)
+        : Error(ErrorKind::Provider, std::move(message), std::move(hint)) {}
+};
+
+std::string cli_hint(const std::string& table) {
+    return "set cli = \"local\" (Slurm's commands on this machine) or cli = \"HOST\" (on a "
+           "login node, over ssh) in " +
+           table;
+}
 
 class RestScheduler final : public core::Scheduler {
   public:
@@ -139,7 +155,18 @@ class RestScheduler final : public core::Scheduler {
         call("POST", "/job/" + id, &body, "updating job " + id);
     }
 
+    // slurmrestd v0.0.38 has no partition endpoints.
+    void create_partition(const core::PartitionSpec&) override { no_partition_api(); }
+    void delete_partition(const std::string&) override { no_partition_api(); }
+    void rename_partition(const std::string&, const std::string&) override { no_partition_api(); }
+
   private:
+    [[noreturn]] void no_partition_api() const {
+        throw Error(ErrorKind::Usage,
+                    "changing partitions needs Slurm's commands: slurmrestd cannot do it",
+                    cli_hint(m_table));
+    }
+
     // "Job is in held state": what slurmrestd adds to a successful held submit.
     static constexpr int k_held = 2042;
 
@@ -188,10 +215,13 @@ class RestScheduler final : public core::Scheduler {
                 if (negotiate()) return send(method, path, body, what);
             }
             return r;
+        } catch (const http::UncertainError& e) {
+            throw Error(ErrorKind::Provider, what + ": " + e.what(),
+                        "see whether it was done before trying again: grid queue list");
         } catch (const Error& e) {
             if (e.kind() != ErrorKind::Provider) throw;
-            throw Error(ErrorKind::Provider, what + ": " + e.what(),
-                        "is slurmrestd running at " + m_url + "? (url in " + m_table + ")");
+            throw Unreachable(what + ": " + e.what(),
+                              "is slurmrestd running at " + m_url + "? (url in " + m_table + ")");
         }
     }
 
@@ -280,10 +310,111 @@ class RestScheduler final : public core::Scheduler {
     http::Client m_client;
 };
 
+// slurmrestd first; Slurm's commands when it gives no reply, and for partitions.
+class FallbackScheduler final : public core::Scheduler {
+  public:
+    FallbackScheduler(std::unique_ptr<core::Scheduler> rest, std::unique_ptr<core::Scheduler> cli,
+                      std::function<void(const std::string&)> trace)
+        : m_rest(std::move(rest)), m_cli(std::move(cli)), m_trace(std::move(trace)) {}
+
+    std::vector<core::Job> jobs() override {
+        return either([](core::Scheduler& s) { return s.jobs(); });
+    }
+    core::Job job(const std::string& id) override {
+        return either([&id](core::Scheduler& s) { return s.job(id); });
+    }
+    std::vector<core::Partition> partitions() override {
+        return either([](core::Scheduler& s) { return s.partitions(); });
+    }
+    std::vector<core::QueueNode> nodes() override {
+        return either([](core::Scheduler& s) { return s.nodes(); });
+    }
+    std::string submit(const core::SubmitRequest& r) override {
+        return either([&r](core::Scheduler& s) { return s.submit(r); });
+    }
+    void cancel(const std::string& id) override {
+        either([&id](core::Scheduler& s) {
+            s.cancel(id);
+            return 0;
+        });
+    }
+    void update(const std::string& id, const core::JobUpdate& u) override {
+        either([&](core::Scheduler& s) {
+            s.update(id, u);
+            return 0;
+        });
+    }
+    void create_partition(const core::PartitionSpec& spec) override {
+        m_cli->create_partition(spec);
+    }
+    void delete_partition(const std::string& name) override { m_cli->delete_partition(name); }
+    void rename_partition(const std::string& from, const std::string& to) override {
+        m_cli->rename_partition(from, to);
+    }
+
+  private:
+    template <typename F>
+    std::invoke_result_t<F, core::Scheduler&> either(F f) {
+        if (!m_rest_down) {
+            try {
+                return f(*m_rest);
+            } catch (const Unreachable& e) {
+                // Once down, down for the rest of this command: no second wait for it.
+                m_rest_down = true;
+                if (m_trace)
+                    m_trace(std::string("slurm: ") + e.what() + "; using Slurm's commands");
+            }
+        }
+        return f(*m_cli);
+    }
+
+    std::unique_ptr<core::Scheduler> m_rest, m_cli;
+    std::function<void(const std::string&)> m_trace;
+    bool m_rest_down = false;
+};
+
 }  // namespace
 
 std::unique_ptr<core::Scheduler> make_scheduler(const core::SchedulerContext& context) {
-    return std::make_unique<RestScheduler>(context);
+    const core::Settings& s = context.settings;
+    const std::string table = "[" + s.path() + "]";
+    // A cluster grid made: its head node, over ssh with the cluster's own files.
+    if (!context.head_node_ssh.empty())
+        return make_cli_scheduler({context.head_node_ssh, context.head_node_name,
+                                   "the cluster's nodes (grid cluster info)"},
+                                  context.trace);
+    const auto cli = s.string("cli");
+    const bool rest = s.string("url").has_value();
+    if (!rest && !cli)
+        throw Error(ErrorKind::Usage, "no way to reach Slurm in " + table,
+                    "set url = \"http://HOST:6820\" (slurmrestd), or " + cli_hint(table).substr(4));
+    std::unique_ptr<core::Scheduler> commands;
+    if (cli) {
+        CommandHost host;
+        host.settings_hint = "cli in " + table;
+        if (*cli == "local") {
+            host.name = "this machine";
+        } else {
+            if (cli->empty() || cli->front() == '-')
+                throw Error(ErrorKind::Usage, "bad cli = \"" + *cli + "\" in " + table,
+                            "use \"local\", or a host that ssh can reach: \"login1\", "
+                            "\"me@login1\"");
+            host.name = *cli;
+            host.ssh = {"ssh",           "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o",
+                        "LogLevel=ERROR"};
+            if (const auto file = s.string("ssh_config")) {
+                host.ssh.push_back("-F");
+                host.ssh.push_back(*file);
+            }
+            host.ssh.push_back("--");
+            host.ssh.push_back(*cli);
+        }
+        commands = make_cli_scheduler(std::move(host), context.trace);
+    }
+    if (!rest) return commands;
+    auto api = std::make_unique<RestScheduler>(context);
+    if (!commands) return api;
+    return std::make_unique<FallbackScheduler>(std::move(api), std::move(commands), context.trace);
 }
 
 }  // namespace backends::slurm

@@ -96,7 +96,7 @@ void register_queue_list(CLI::App& parent, Context& ctx) {
                     "counters' (running, pending, completed, failed, unknown)")
         ->delimiter(',')
         ->type_name("STATE");
-    cmd->add_option("--partition", o->partition, "Only jobs of this partition")
+    cmd->add_option("-p,--partition", o->partition, "Only jobs of this partition")
         ->type_name("PARTITION");
     cmd->add_option("--user", o->user, "Only jobs of this user")->type_name("USER");
     cmd->add_flag("--watch", o->watch,

@@ -19,7 +19,7 @@ void register_queue_move(CLI::App& parent, Context& ctx) {
                                  for (const auto& id : ids)
                                      s.update(id, u);
                              }});
-    cmd->add_option("--partition", *partition, "The partition to move them to")
+    cmd->add_option("-p,--partition", *partition, "The partition to move them to")
         ->required()
         ->type_name("PARTITION");
 }

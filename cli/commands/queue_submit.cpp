@@ -76,7 +76,7 @@ void register_queue_submit(CLI::App& parent, Context& ctx) {
     cmd->add_option("--gpus", o->gpus, "GPUs for the whole job")->type_name("N");
     cmd->add_option("--time", o->time, "Time limit, e.g. 30m, 2h (default: the partition's)")
         ->type_name("DUR");
-    cmd->add_option("--partition", o->partition, "Partition (default: the cluster's default)")
+    cmd->add_option("-p,--partition", o->partition, "Partition (default: the cluster's default)")
         ->type_name("PARTITION");
     cmd->add_option("--name", o->name, "Job name (default: the script's file name)")
         ->type_name("NAME");

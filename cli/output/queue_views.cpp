@@ -198,19 +198,40 @@ void print_partitions_table(std::ostream& out, const std::vector<core::Partition
         color);
 }
 
+namespace {
+
+json partition_json(const core::Partition& p) {
+    return {{"name", p.name},
+            {"default", p.is_default},
+            {"state", p.state},
+            {"nodes", p.nodes},
+            {"gpu_type", p.gpu_type.empty() ? json(nullptr) : json(p.gpu_type)},
+            {"gpus_total", p.gpus_total},
+            {"gpus_available", p.gpus_available},
+            {"default_time_s", seconds_or_null(p.default_time)},
+            {"max_time_s", seconds_or_null(p.max_time)}};
+}
+
+}  // namespace
+
 void print_partitions_json(std::ostream& out, const std::vector<core::Partition>& parts) {
     json list = json::array();
     for (const auto& p : parts)
-        list.push_back({{"name", p.name},
-                        {"default", p.is_default},
-                        {"state", p.state},
-                        {"nodes", p.nodes},
-                        {"gpu_type", p.gpu_type.empty() ? json(nullptr) : json(p.gpu_type)},
-                        {"gpus_total", p.gpus_total},
-                        {"gpus_available", p.gpus_available},
-                        {"default_time_s", seconds_or_null(p.default_time)},
-                        {"max_time_s", seconds_or_null(p.max_time)}});
+        list.push_back(partition_json(p));
     print_json(out, {{"partitions", list}});
+}
+
+void print_partition(std::ostream& out, const std::vector<core::Partition>& parts,
+                     const std::string& name, bool as_json, bool quiet, bool color) {
+    std::vector<core::Partition> one;
+    for (const auto& p : parts)
+        if (p.name == name) one.push_back(p);
+    if (quiet)
+        out << name << '\n';
+    else if (as_json)
+        print_json(out, one.empty() ? json{{"name", name}} : partition_json(one.front()));
+    else
+        print_partitions_table(out, one, color);
 }
 
 void print_nodes_table(std::ostream& out, const std::vector<const core::QueueNode*>& nodes,

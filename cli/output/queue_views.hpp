@@ -27,6 +27,9 @@ void print_job_json(std::ostream& out, const core::Job& job, std::int64_t now);
 void print_partitions_table(std::ostream& out, const std::vector<core::Partition>& partitions,
                             bool color);
 void print_partitions_json(std::ostream& out, const std::vector<core::Partition>& partitions);
+// One of them, after a change (`grid queue create`): its row, its JSON object, or its name.
+void print_partition(std::ostream& out, const std::vector<core::Partition>& partitions,
+                     const std::string& name, bool as_json, bool quiet, bool color);
 void print_nodes_table(std::ostream& out, const std::vector<const core::QueueNode*>& nodes,
                        bool color);
 void print_nodes_json(std::ostream& out, const std::vector<const core::QueueNode*>& nodes);

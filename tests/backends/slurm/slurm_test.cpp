@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backends/slurm/job_cache.hpp"
+#include "backends/slurm/slurm_cli.hpp"
 #include "backends/slurm/slurm_json.hpp"
 #include "core/files.hpp"
 #include "tests/support/slurm.hpp"
@@ -35,8 +36,10 @@ struct World {
 
     World() {
         grid.add_env("GRID_TEST_SLURM_TOKEN=" + slurm.token());
+        grid.add_env("SLURM_CONF=" + slurm.conf());
         grid.write_config("[profiles.hpc]\nscheduler = \"slurm\"\nurl = \"" + slurm.url() +
-                          "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n");
+                          "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\n"
+                          "[profiles.cmd]\nscheduler = \"slurm\"\ncli = \"local\"\n");
     }
     ~World() {
         if (submitted.empty()) return;
@@ -56,10 +59,17 @@ struct World {
         return args;
     }
 
-    std::map<std::string, json> listed(std::vector<std::string> args = {}) const {
-        std::vector<std::string> argv{"queue", "list", "-o", "json"};
+    // The same through Slurm's commands on this machine.
+    std::vector<std::string> cmd(std::vector<std::string> args) const {
+        args.insert(args.end(), {"--profile", "cmd"});
+        return args;
+    }
+
+    std::map<std::string, json> listed(std::vector<std::string> args = {},
+                                       const std::string& profile = "hpc") const {
+        std::vector<std::string> argv{"queue", "list", "-o", "json", "--profile", profile};
         argv.insert(argv.end(), args.begin(), args.end());
-        const auto doc = grid.ok(hpc(argv)).json();
+        const auto doc = grid.ok(argv).json();
         std::map<std::string, json> out;
         for (const auto& j : doc.at("jobs"))
             out[j.at("id").get<std::string>()] = j;
@@ -328,7 +338,10 @@ TEST_CASE("slurm: partitions and nodes as scontrol shows them", "[slurm]") {
               std::string::npos);
         CHECK(shown.find("Gres=gpu:h100:8") != std::string::npos);
         CHECK(n["gpus_total"] == 8);
-        CHECK(n["partitions"] == json::array({"gpu", "debug"}));
+        // Other tests add partitions of their own meanwhile.
+        const auto in = n["partitions"].get<std::set<std::string>>();
+        CHECK(in.count("gpu"));
+        CHECK(in.count("debug"));
         allocated += n["gpus_allocated"].get<int>();
     }
     CHECK(allocated >= 3);
@@ -556,4 +569,232 @@ TEST_CASE("slurm: the OpenAPI version is the best one slurmrestd serves / none i
     CHECK(none.code == 5);
     CHECK(none.err.find("serves OpenAPI v0.0.36; grid reads v0.0.38 and v0.0.37") !=
           std::string::npos);
+}
+
+TEST_CASE("slurm: Slurm's commands show what slurmrestd shows", "[slurm]") {
+    World w;
+    const auto held =
+        w.submit("held", {"-H", "-p", "debug", "--gpus", "2", "-t", "7", "--wrap", "sleep 300"});
+    const auto done = w.submit("done", {"--wrap", "true"});
+    w.slurm.wait_state(done, {"COMPLETED"});
+    const auto rest = w.listed();
+    const auto cli = w.listed({}, "cmd");
+    for (const auto& id : {held, done}) {
+        INFO("job " << id);
+        REQUIRE(rest.count(id));
+        REQUIRE(cli.count(id));
+        for (const char* field : {"name", "user", "partition", "state", "nodes", "gpus",
+                                  "time_limit_s", "priority", "category"})
+            CHECK(cli.at(id)[field] == rest.at(id)[field]);
+    }
+    const auto info = w.grid.ok(w.cmd({"queue", "info", held, "-o", "json"})).json();
+    CHECK(info["name"] == w.prefix + "-held");
+    CHECK(info["time_limit_s"] == 420);
+    CHECK(w.grid.run(w.cmd({"queue", "info", "99999999"})).code == 3);
+
+    const auto rest_parts = w.grid.ok(w.hpc({"queue", "partitions", "-o", "json"})).json();
+    const auto cli_parts = w.grid.ok(w.cmd({"queue", "partitions", "-o", "json"})).json();
+    auto by_name = [](const json& doc, const char* list) {
+        std::map<std::string, json> out;
+        for (const auto& p : doc[list])
+            out[p["name"].get<std::string>()] = p;
+        return out;
+    };
+    const auto rp = by_name(rest_parts, "partitions"), cp = by_name(cli_parts, "partitions");
+    for (const char* name : {"gpu", "debug"}) {
+        INFO("partition " << name);
+        REQUIRE(cp.count(name));
+        for (const char* field : {"default", "state", "nodes", "gpu_type", "gpus_total",
+                                  "default_time_s", "max_time_s"})
+            CHECK(cp.at(name)[field] == rp.at(name)[field]);
+    }
+    const auto rn = by_name(w.grid.ok(w.hpc({"queue", "nodes", "-o", "json"})).json(), "nodes");
+    const auto cn = by_name(w.grid.ok(w.cmd({"queue", "nodes", "-o", "json"})).json(), "nodes");
+    REQUIRE(cn.size() == rn.size());
+    for (const auto& [name, n] : rn)
+        for (const char* field : {"cpus", "memory_mb", "gpu_type", "gpus_total"})
+            CHECK(cn.at(name)[field] == n[field]);
+}
+
+TEST_CASE("slurm: submit, hold, release, top, move and cancel through Slurm's commands",
+          "[slurm]") {
+    World w;
+    const auto submitted =
+        w.grid
+            .ok(w.cmd({"queue", "submit", "--wrap", "sleep 300", "--gpus", "2", "--time", "10m",
+                       "-p", "debug", "--name", w.prefix + "-cmd", "--hold", "-q"}))
+            .out;
+    const std::string a = submitted.substr(0, submitted.find('\n'));
+    w.submitted.push_back(a);
+    auto job = scontrol_job(w.slurm, a);
+    CHECK(job.at("JobName") == w.prefix + "-cmd");
+    CHECK(job.at("Partition") == "debug");
+    CHECK(job.at("TimeLimit") == "00:10:00");
+    CHECK(job.at("Priority") == "0");  // held
+    CHECK(job.at("TresPerJob") == "gres:gpu:2");
+    CHECK(job.at("WorkDir") == std::filesystem::current_path().string());
+
+    const auto b = w.submit("b", {"-p", "debug", "--begin", "now+1hour", "--wrap", "true"});
+    w.grid.ok(w.cmd({"queue", "release", a}));
+    CHECK(priority_of(w.slurm, a) > 0);
+    w.grid.ok(w.cmd({"queue", "top", b}));
+    CHECK(priority_of(w.slurm, b) > priority_of(w.slurm, a));
+    w.grid.ok(w.cmd({"queue", "hold", b}));
+    CHECK(scontrol_job(w.slurm, b).at("Reason") == "JobHeldAdmin");
+    w.grid.ok(w.cmd({"queue", "move", b, "-p", "gpu"}));
+    CHECK(scontrol_job(w.slurm, b).at("Partition") == "gpu");
+    w.grid.ok(w.cmd({"queue", "cancel", a, b, "--yes"}));
+    CHECK(scontrol_job(w.slurm, a).at("JobState") == "CANCELLED");
+    CHECK(scontrol_job(w.slurm, b).at("JobState") == "CANCELLED");
+    CHECK(w.grid.run(w.cmd({"queue", "cancel", "99999999", "--yes"})).code == 3);
+}
+
+TEST_CASE("slurm: with slurmrestd down, Slurm's commands answer instead", "[slurm]") {
+    World w;
+    test::Grid g;
+    g.add_env("GRID_TEST_SLURM_TOKEN=" + w.slurm.token());
+    g.add_env("SLURM_CONF=" + w.slurm.conf());
+    g.write_config("[profiles.both]\nscheduler = \"slurm\"\nurl = \"http://127.0.0.1:" +
+                   std::to_string(test::free_loopback_port()) +
+                   "\"\nuser = \"root\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\ncli = \"local\"\n");
+    const auto id = w.submit("fallback", {"--begin", "now+1hour", "--wrap", "true"});
+    const auto r = g.run({"-vv", "queue", "list", "--profile", "both", "-o", "json"});
+    REQUIRE(r.code == 0);
+    bool found = false;
+    const json doc = r.json();
+    for (const auto& j : doc["jobs"])
+        found = found || j["id"] == id;
+    CHECK(found);
+    CHECK(r.err.find("using Slurm's commands") != std::string::npos);
+    CHECK(r.err.find("slurm: squeue --json") != std::string::npos);
+    // Nothing was sent, so a submit may go through the commands too.
+    const auto sub = g.run({"queue", "submit", "--profile", "both", "--hold", "--name",
+                            w.prefix + "-fb", "--wrap", "true", "-q"});
+    REQUIRE(sub.code == 0);
+    const std::string held = sub.out.substr(0, sub.out.find('\n'));
+    w.submitted.push_back(held);
+    CHECK(scontrol_job(w.slurm, held).at("JobName") == w.prefix + "-fb");
+}
+
+TEST_CASE("slurm: partitions are created, renamed with their pending jobs, deleted when empty",
+          "[slurm]") {
+    World w;
+    const std::string name = "mk" + std::to_string(::getpid()), renamed = name + "r";
+    struct Drop {
+        const test::Slurm& s;
+        std::vector<std::string> names;
+        ~Drop() {
+            for (const auto& n : names)
+                s.run({"sh", "-c", "scontrol delete partitionname=" + n + " || true"});
+        }
+    } drop{w.slurm, {name, renamed}};
+
+    const auto made = w.grid
+                          .ok(w.cmd({"queue", "create", name, "--nodes", "node1", "--max-time",
+                                     "2h", "--default-time", "15m", "-o", "json"}))
+                          .json();
+    CHECK(made["name"] == name);
+    CHECK(made["max_time_s"] == 7200);
+    auto shown = w.slurm.run({"scontrol", "show", "partition", name});
+    CHECK(shown.find("MaxTime=02:00:00") != std::string::npos);
+    CHECK(shown.find("DefaultTime=00:15:00") != std::string::npos);
+    CHECK(shown.find("Nodes=node1") != std::string::npos);
+    CHECK(shown.find("Default=NO") != std::string::npos);
+    CHECK(w.grid.run(w.cmd({"queue", "create", name})).code == 4);
+    CHECK(w.grid.run(w.cmd({"queue", "create", "bad name"})).code == 2);
+    CHECK(
+        w.grid
+            .run(w.cmd({"queue", "create", name + "x", "--max-time", "1h", "--default-time", "2h"}))
+            .code == 2);
+    // slurmrestd cannot change partitions: a profile without the commands says where to go.
+    const auto rest_only = w.grid.run(w.hpc({"queue", "create", name + "x"}));
+    CHECK(rest_only.code == 2);
+    CHECK(rest_only.err.find("cli = \"local\"") != std::string::npos);
+
+    // A pending job moves with the partition; a running one keeps it from moving.
+    const auto pending = w.submit("p", {"-p", name, "-H", "--wrap", "true"});
+    const auto running = w.submit("r", {"-p", name, "--wrap", "sleep 300"});
+    w.slurm.wait_state(running, {"RUNNING"});
+    const auto busy = w.grid.run(w.cmd({"queue", "rename", name, renamed}));
+    CHECK(busy.code == 4);
+    CHECK(busy.err.find("1 running job") != std::string::npos);
+    CHECK(w.slurm.run({"scontrol", "show", "partition", "--oneliner"}).find(renamed) ==
+          std::string::npos);
+    w.slurm.run({"scancel", running});
+    w.slurm.wait_state(running, {"CANCELLED", "COMPLETED"});
+    const auto moved = w.grid.ok(w.cmd({"queue", "rename", name, renamed, "-o", "json"})).json();
+    CHECK(moved["name"] == renamed);
+    CHECK(moved["max_time_s"] == 7200);
+    shown = w.slurm.run({"scontrol", "show", "partition", renamed});
+    CHECK(shown.find("MaxTime=02:00:00") != std::string::npos);
+    CHECK(shown.find("Nodes=node1") != std::string::npos);
+    CHECK(scontrol_job(w.slurm, pending).at("Partition") == renamed);
+    CHECK(w.grid.run(w.cmd({"queue", "rename", name, renamed})).code == 3);
+    CHECK(w.grid.run(w.cmd({"queue", "rename", renamed, "debug"})).code == 4);
+
+    // Only an empty partition goes.
+    const auto full = w.grid.run(w.cmd({"queue", "delete", renamed, "--yes"}));
+    CHECK(full.code == 4);
+    CHECK(full.err.find("grid queue clear " + renamed) != std::string::npos);
+    CHECK(w.grid.run(w.cmd({"queue", "delete", renamed})).code == 2);  // not confirmed
+    w.grid.ok(w.cmd({"queue", "clear", renamed, "--yes"}));
+    CHECK(w.grid.ok(w.cmd({"queue", "delete", renamed, "--yes"})).out == renamed + "\n");
+    CHECK(w.slurm.run({"scontrol", "show", "partition", "--oneliner"}).find(renamed) ==
+          std::string::npos);
+    CHECK(w.grid.run(w.cmd({"queue", "delete", renamed, "--yes"})).code == 3);
+}
+
+TEST_CASE("slurm: a Slurm too old for --json is named in the error", "[slurm]") {
+    // Slurm before 21.08 cannot be installed here: its squeue is played by a script.
+    test::TempDir dir;
+    core::write_file(dir / "squeue",
+                     "#!/bin/sh\n"
+                     "case \"$1\" in --version) echo 'slurm 20.11.9'; exit 0;; esac\n"
+                     "echo \"squeue: unrecognized option '--json'\" >&2\n"
+                     "echo 'Try \"squeue --help\" for more information' >&2\nexit 1\n",
+                     0755);
+    test::Grid g;
+    g.add_env("PATH=" + dir.path().string() + ":/usr/bin:/bin");
+    g.write_config("[profiles.old]\nscheduler = \"slurm\"\ncli = \"local\"\n");
+    const auto r = g.run({"queue", "list", "--profile", "old"});
+    CHECK(r.code == 5);
+    CHECK(r.err.find("too old for --json") != std::string::npos);
+    CHECK(r.err.find("slurm 20.11.9") != std::string::npos);
+    CHECK(r.err.find("21.08") != std::string::npos);
+    // No Slurm commands at all.
+    g.add_env("PATH=/nonexistent");
+    const auto none = g.run({"queue", "list", "--profile", "old"});
+    CHECK(none.code == 5);
+    CHECK(none.err.find("squeue is not installed on this machine") != std::string::npos);
+}
+
+TEST_CASE("slurm: scontrol's lines and times are read", "[slurm]") {
+    using backends::slurm::parse_scontrol_line;
+    using backends::slurm::parse_slurm_time;
+    const auto f = parse_scontrol_line(
+        "PartitionName=debug AllowGroups=ALL Default=NO DefaultTime=00:30:00 MaxTime=1-02:00:00 "
+        "Nodes=node[1-2] State=UP TotalNodes=2 JobDefaults=(null) "
+        "TRES=cpu=128,mem=512G,node=2,billing=128");
+    CHECK(f.at("PartitionName") == "debug");
+    CHECK(f.at("Nodes") == "node[1-2]");
+    CHECK(f.at("TRES") == "cpu=128,mem=512G,node=2,billing=128");
+    CHECK(f.at("JobDefaults") == "(null)");
+    const auto p = backends::slurm::partition_from_scontrol(f);
+    CHECK(p.name == "debug");
+    CHECK_FALSE(p.is_default);
+    CHECK(p.state == "UP");
+    CHECK(p.nodes == 2);
+    CHECK(p.default_time == 1800);
+    CHECK(p.max_time == 26 * 3600);
+
+    CHECK(parse_slurm_time("UNLIMITED") == std::nullopt);
+    CHECK(parse_slurm_time("NONE") == std::nullopt);
+    CHECK(parse_slurm_time("30") == 1800);           // minutes
+    CHECK(parse_slurm_time("30:15") == 1815);        // minutes:seconds
+    CHECK(parse_slurm_time("01:00:00") == 3600);     // hours:minutes:seconds
+    CHECK(parse_slurm_time("2-00") == 2 * 86400);    // days-hours
+    CHECK(parse_slurm_time("1-01:30") == 91800);     // days-hours:minutes
+    CHECK(parse_slurm_time("1-00:00:10") == 86410);  // days-hours:minutes:seconds
+    CHECK(parse_slurm_time("soon") == std::nullopt);
+    CHECK(parse_slurm_time("1:2:3:4") == std::nullopt);
 }
