@@ -11,6 +11,7 @@
 #include "core/files.hpp"
 #include "core/process.hpp"
 #include "core/registry.hpp"
+#include "core/ssh.hpp"
 
 namespace cli {
 
@@ -67,6 +68,10 @@ core::Engine& Context::engine() {
 
 core::Scheduler& Context::scheduler() {
     if (m_scheduler) return *m_scheduler;
+    if (!global.cluster.empty()) {
+        m_scheduler = cluster_scheduler();
+        return *m_scheduler;
+    }
     const std::string source = config().source();
     if (global.profile.empty())
         throw core::Error(core::ErrorKind::Usage, "which Slurm cluster? no --profile given",
@@ -92,6 +97,33 @@ core::Scheduler& Context::scheduler() {
         sc.trace = [this](const std::string& line) { observer().on_trace(line); };
     m_scheduler = core::make_scheduler(sc);
     return *m_scheduler;
+}
+
+std::unique_ptr<core::Scheduler> Context::cluster_scheduler() {
+    if (!global.profile.empty())
+        throw core::Error(core::ErrorKind::Usage, "--cluster and --profile both name a queue",
+                          "pass one of them");
+    const core::Cluster cluster = engine().load(engine().resolve_cluster(global.cluster));
+    if (!cluster.multi_node())
+        throw core::Error(core::ErrorKind::Usage,
+                          "cluster " + cluster.id + " is a single node: it runs no Slurm",
+                          "Slurm runs in multi-node clusters: grid cluster create TYPE -n 2");
+    if (cluster.status() != core::State::Running)
+        throw core::Error(
+            core::ErrorKind::InvalidState,
+            "cluster " + cluster.id + " is " + core::to_string(cluster.status()) + ", not RUNNING",
+            "see: grid cluster info " + cluster.id);
+    const core::Instance& head = cluster.instances.front();  // the jumphost
+    const core::SshFiles files = core::ssh_files(paths(), cluster.id);
+    core::write_ssh_files(cluster, files);
+    core::SchedulerContext sc;
+    sc.name = "slurm";
+    sc.state_dir = paths().state_dir / sc.name;
+    sc.head_node_ssh = core::ssh_argv(files, head.id, true, {});
+    sc.head_node_name = head.id;
+    if (observer().tracing())
+        sc.trace = [this](const std::string& line) { observer().on_trace(line); };
+    return core::make_scheduler(sc);
 }
 
 void Context::close() {

@@ -23,6 +23,7 @@ struct GlobalOptions {
     int verbose = 0;
     bool no_color = false;
     bool yes = false;
+    std::string cluster;  // queue commands: a cluster grid made, instead of a profile
 };
 
 // What every command shares: the global options, and the store, config and engine, each
@@ -46,7 +47,8 @@ class Context {
     core::Store& store();
     core::Engine& engine();
     ProgressObserver& observer();
-    // The queue of the --profile given (a profile with scheduler = "slurm").
+    // The queue of the --profile given (a profile with scheduler = "slurm"), or of the
+    // --cluster given (a multi-node cluster grid made, reached over ssh on its jumphost).
     core::Scheduler& scheduler();
 
     // On a terminal: asks and returns the answer. Off a terminal: requires --yes.
@@ -56,6 +58,8 @@ class Context {
     void close();
 
   private:
+    std::unique_ptr<core::Scheduler> cluster_scheduler();
+
     std::optional<core::Paths> m_paths;
     std::optional<core::Config> m_config;
     std::optional<core::Store> m_store;

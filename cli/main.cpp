@@ -96,6 +96,7 @@ constexpr Command k_commands[] = {
     {"me", "sshkey", "", cli::register_me_sshkey},
     {"", "completion", "", cli::register_completion},
     {"", "__watchdog", "", cli::register_watchdog},
+    {"", "__teardown", "", cli::register_teardown},
 };
 
 // The first two words of the command line that are not options or option values.
@@ -162,6 +163,10 @@ void register_commands(CLI::App& app, cli::Context& ctx, const CommandPath& path
                     if (std::string_view(spec.name) == c.group)
                         g = app.add_subcommand(spec.name, spec.description);
                 g->require_subcommand(1);
+                if (std::string_view(c.group) == "queue")
+                    g->add_option("--cluster", ctx.global.cluster,
+                                  "A multi-node cluster grid made, instead of --profile")
+                        ->type_name("CLUSTER");
             }
             parent = g;
         }

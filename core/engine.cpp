@@ -112,6 +112,7 @@ struct Engine::Impl {
             ctx.state_dir = paths.state_dir / t.provider;
             if (observer.tracing())
                 ctx.trace = [this](const std::string& line) { observer.on_trace(line); };
+            ctx.warn = [this](const std::string& line) { observer.on_warning(line); };
             slot = make_provider(ctx);
         }
         return *slot;

@@ -32,6 +32,8 @@ struct ProviderContext {
     std::filesystem::path state_dir;  // a directory the backend owns (under grid's state dir)
     // For -vv: lines about the backend's traffic, with secrets already taken out. May be empty.
     std::function<void(const std::string&)> trace;
+    // A one-line note for the user about something optional that is missing. May be empty.
+    std::function<void(const std::string&)> warn;
 };
 
 // One instance to launch. The name ("{cluster}-{role}") is also the idempotency key: a provider

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Quick start demo: a 2-node cluster on the local provider (a jumphost and two workers,
-# each a real sshd on this machine), its info, a command on every node over ssh, and destroy.
+# each a real sshd on this machine), its info, a command on every node over ssh, a Slurm job
+# on it, and destroy.
 # Usage: tests/demo.sh [path/to/grid]
 set -euo pipefail
 grid=$(realpath "${1:-$(dirname "$0")/../build/grid}")
@@ -39,6 +40,27 @@ for node in "$id-jumphost" "$id-0" "$id-1"; do
     step grid ssh "$node" -- "'$remote'"
     "$grid" ssh "$node" -- "$remote"
 done
+
+# As root, with Slurm's packages, the cluster runs real Slurm: a job on its workers.
+if "$grid" queue nodes --cluster "$id" > /dev/null 2>&1; then
+    step grid queue nodes --cluster "$id"
+    "$grid" queue nodes --cluster "$id"
+    job_cmd='echo "$(hostname): $(nvidia-smi -L | wc -l) GPUs"'
+    step grid queue submit --cluster "$id" --gpus 8 --wrap "'$job_cmd'"
+    job=$("$grid" queue submit --cluster "$id" --gpus 8 --wrap "$job_cmd")
+    echo "$job"
+    for _ in $(seq 150); do
+        state=$("$grid" queue info "$job" --cluster "$id" -o json | sed -n 's/.*"state": "\([A-Z]*\)".*/\1/p')
+        case $state in PENDING | RUNNING | CONFIGURING | COMPLETING | "") sleep 0.2 ;; *) break ;; esac
+    done
+    step grid queue list --cluster "$id"
+    "$grid" queue list --cluster "$id"
+    step grid ssh "$id-jumphost" -- cat "slurm-$job.out"
+    "$grid" ssh "$id-jumphost" -- cat "slurm-$job.out"
+else
+    echo
+    echo "(no Slurm in this cluster: see the warning above)"
+fi
 
 step grid cluster destroy "$id" --yes
 "$grid" cluster destroy "$id" --yes

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "backends/local/cluster_slurm.hpp"
 #include "backends/local/network.hpp"
 #include "backends/local/sandbox.hpp"
 #include "core/duration.hpp"
@@ -103,7 +104,8 @@ class LocalProvider final : public core::Provider {
         : m_root(ctx.state_dir),
           m_capacity(read_capacity(ctx.settings)),
           m_user(ctx.settings.string("user").value_or(current_user())),
-          m_namespaces(use_namespaces(ctx.settings)) {}
+          m_namespaces(use_namespaces(ctx.settings)),
+          m_warn(ctx.warn) {}
 
     core::Capabilities capabilities() const override {
         core::Capabilities c;
@@ -146,6 +148,10 @@ class LocalProvider final : public core::Provider {
         };
         std::vector<Pending> fresh;
         std::vector<std::string> existing;
+        // A multi-node cluster launched whole (a create, not a retry) runs Slurm where this
+        // machine can; `no_slurm` says why not.
+        bool slurm = false;
+        std::string no_slurm;
         {
             core::FileLock lock(m_root / "lock");
             const Usage used = usage();
@@ -190,6 +196,15 @@ class LocalProvider final : public core::Provider {
             if (known != used.by_cluster.end()) in_network = known->second;
             int next_inside = 0;
             const std::int64_t now = core::now_unix();
+            std::string jumphost;
+            for (const auto& q : requests)
+                if (q.role == core::Role::Jumphost) jumphost = q.name;
+            if (multi && used.by_cluster.count(requests.front().cluster_id) == 0) {
+                no_slurm = slurm_missing();
+                if (no_slurm.empty() && !net)
+                    no_slurm = "Slurm needs the cluster's own network (network = \"auto\")";
+                slurm = no_slurm.empty();
+            }
             for (const auto& q : requests) {
                 if (used.names.count(q.name)) continue;
                 SandboxRecord r;
@@ -217,6 +232,7 @@ class LocalProvider final : public core::Provider {
                 }
                 r.user = m_user;
                 r.created_at = now;
+                if (slurm) r.slurm_conf = slurm_conf_of(instances_dir() / jumphost).string();
                 Sandbox(instances_dir(), r.name).write_record(r);
                 fresh.push_back({r, &q});
             }
@@ -243,6 +259,25 @@ class LocalProvider final : public core::Provider {
             });
         for (auto& t : threads)
             t.join();
+        const std::string cluster = requests.empty() ? "" : requests.front().cluster_id;
+        if (slurm &&
+            std::all_of(errors.begin(), errors.end(), [](const auto& e) { return e.empty(); })) {
+            SandboxRecord head;
+            std::vector<SandboxRecord> workers;
+            for (const auto& p : fresh) {
+                if (p.request->role == core::Role::Jumphost)
+                    head = p.record;
+                else
+                    workers.push_back(p.record);
+            }
+            try {
+                start_cluster_slurm(instances_dir(), head, workers);
+            } catch (const std::exception& e) {
+                no_slurm = e.what();
+            }
+        }
+        if (!no_slurm.empty() && m_warn)
+            m_warn("cluster " + cluster + " runs without Slurm: " + no_slurm);
         // A sandbox that did not start is reported by describe() as unhealthy, with the reason;
         // the engine turns that into FAILED and releases the rest.
     }
@@ -300,7 +335,10 @@ class LocalProvider final : public core::Provider {
         core::FileLock lock(m_root / "lock");
         const Usage left = usage();
         for (const auto& c : clusters)
-            if (!left.by_cluster.count(c)) delete_network(networks_dir(), c);
+            if (!left.by_cluster.count(c)) {
+                delete_network(networks_dir(), c);
+                remove_cluster_slurm(c);
+            }
     }
 
     std::chrono::milliseconds poll_interval() const override {
@@ -372,6 +410,7 @@ class LocalProvider final : public core::Provider {
     Capacity m_capacity;
     std::string m_user;
     bool m_namespaces;
+    std::function<void(const std::string&)> m_warn;
 };
 
 }  // namespace

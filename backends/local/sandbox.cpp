@@ -109,7 +109,7 @@ nlohmann::json to_json(const SandboxRecord& r) {
             {"gpu_model", r.gpu_model}, {"gpu_count", r.gpu_count},
             {"address", r.address},     {"port", r.port},
             {"user", r.user},           {"created_at", r.created_at},
-            {"netns", r.netns}};
+            {"netns", r.netns},         {"slurm_conf", r.slurm_conf}};
 }
 
 std::string tail(const std::string& text, std::size_t lines) {
@@ -194,6 +194,7 @@ SandboxRecord Sandbox::record() const {
     r.netns = j.value("netns", "");
     r.user = j.value("user", "");
     r.created_at = j.value("created_at", 0LL);
+    r.slurm_conf = j.value("slurm_conf", "");
     return r;
 }
 
@@ -245,7 +246,8 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
     c += "Subsystem sftp " + sftp_server() + "\n";
     c += "SetEnv " + q("HOME=" + home.string()) + " " + q("PATH=" + path_env) + " " +
          q("GRID_INSTANCE=" + r.name) + " " + q("GRID_CLUSTER=" + r.cluster) + " " +
-         q("GRID_SANDBOX=" + m_dir.string()) + "\n";
+         q("GRID_SANDBOX=" + m_dir.string()) +
+         (r.slurm_conf.empty() ? "" : " " + q("SLURM_CONF=" + r.slurm_conf)) + "\n";
     // sshd runs ForceCommand with the user's shell. For the usual shells the session's
     // start is written inline, which saves two program starts per session over the script.
     c += "ForceCommand " +
@@ -254,13 +256,12 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
     core::write_file(etc / "sshd_config", c, 0644);
 }
 
-bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
-    const fs::path pid_file = m_dir / "run" / "sshd.pid";
-    const fs::path log = m_dir / "log" / "sshd.log";
-    std::error_code ec;
-    fs::remove(pid_file, ec);
+core::RunResult run_on_node(const SandboxRecord& r, const fs::path& dir,
+                            const std::vector<std::string>& argv, std::vector<std::string> env) {
     core::RunOptions o;
     o.timeout = std::chrono::seconds(30);
+    if (!env.empty()) env.push_back("GRID_SANDBOX=" + dir.string());  // what destroy() stops
+    o.env = std::move(env);
     // As root the node gets its own UTS namespace, so `hostname` answers with the instance's
     // name as on a cloud node; without the privilege it shares this machine's name.
     const std::string host = r.name;
@@ -268,10 +269,8 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     int netns_fd = -1;
     if (!r.netns.empty()) {
         netns_fd = ::open(netns_path(r.netns).c_str(), O_RDONLY | O_CLOEXEC);
-        if (netns_fd < 0) {
-            error = "cluster network " + r.netns + " is gone";
-            return false;
-        }
+        if (netns_fd < 0)
+            throw Error(ErrorKind::Provider, "cluster network " + r.netns + " is gone");
     }
     if (::geteuid() == 0)
         o.child_setup = [&host, netns_fd] {
@@ -284,17 +283,35 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
             if (fd >= 0) ::close(fd);
         }
     } close_netns{netns_fd};
+    return core::run(argv, o);
+}
+
+bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
+    const fs::path pid_file = m_dir / "run" / "sshd.pid";
+    const fs::path log = m_dir / "log" / "sshd.log";
+    std::error_code ec;
+    fs::remove(pid_file, ec);
+    const auto run = [&](const std::vector<std::string>& argv) {
+        try {
+            return run_on_node(r, m_dir, argv, {});
+        } catch (const Error& e) {
+            core::RunResult failed;
+            failed.exit_code = 1;
+            failed.err = e.what();
+            return failed;
+        }
+    };
     // -r: no re-exec of sshd for each connection, which on a cluster being created (every node
     // probed at once) is a quarter of sshd's work. OpenSSH 9.8 and later dropped the option.
     static std::atomic<bool> no_reexec{true};
     std::vector<std::string> argv{k_sshd, "-f", (m_dir / "etc" / "sshd_config").string(), "-E",
                                   log.string()};
     if (no_reexec) argv.push_back("-r");
-    auto res = core::run(argv, o);
+    auto res = run(argv);
     if (res.exit_code != 0 && no_reexec && res.err.find("option") != std::string::npos) {
         no_reexec = false;
         argv.pop_back();
-        res = core::run(argv, o);
+        res = run(argv);
     }
     if (res.exit_code != 0) {
         const auto text = core::read_file(log).value_or("");

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "core/process.hpp"
+
 namespace backends::local {
 
 // One instance of the local provider, as recorded in its directory. The directory is the
@@ -20,6 +22,7 @@ struct SandboxRecord {
     std::string netns;  // the cluster's network namespace, or "" for this machine's network
     std::string user;
     long long created_at = 0;
+    std::string slurm_conf;  // SLURM_CONF in its sessions; "" when the cluster runs no Slurm
 };
 
 class Sandbox {
@@ -50,6 +53,12 @@ class Sandbox {
     std::filesystem::path m_dir;
     std::string m_name;
 };
+
+// Runs a program as if on the node: in the cluster's network, under the node's host name (as
+// root). Given an environment, it is also marked as the sandbox's, so that destroy() stops it
+// and whatever it leaves running; a daemon that forks into the background outlives the call.
+core::RunResult run_on_node(const SandboxRecord& record, const std::filesystem::path& dir,
+                            const std::vector<std::string>& argv, std::vector<std::string> env);
 
 // Loopback addresses: entry nodes on 127.0.x.y ("public"), workers on 127.1.x.y ("private").
 std::string loopback_address(bool is_public, int index);

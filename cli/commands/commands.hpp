@@ -39,6 +39,7 @@ void register_ssh(CLI::App& parent, Context& ctx);
 void register_ssh_config(CLI::App& parent, Context& ctx);
 void register_completion(CLI::App& parent, Context& ctx);
 void register_watchdog(CLI::App& parent, Context& ctx);  // hidden: __watchdog
+void register_teardown(CLI::App& parent, Context& ctx);  // hidden: __teardown
 
 // `grid __complete WORD...`: handled before parsing, as its words are data, not options.
 void run_complete(Context& ctx, CLI::App& root, std::vector<std::string> words);

@@ -9,6 +9,7 @@
 #include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/process.hpp"
 
 namespace cli {
 
@@ -23,7 +24,20 @@ struct SubmitOptions {
     std::string time;
     std::string name;
     bool hold = false;
+    bool teardown = false;
 };
+
+// A detached grid that waits for the job to end, then destroys the cluster (commands/
+// teardown.cpp): it holds whether or not any other grid command runs then.
+void start_teardown(Context& ctx, const std::string& job) {
+    const std::string cluster = ctx.engine().resolve_cluster(ctx.global.cluster);
+    const std::filesystem::path dir = ctx.paths().cluster_dir(cluster);
+    core::ensure_dir(dir);
+    const std::vector<std::string> env{"GRID_STATE_DIR=" + ctx.paths().state_dir.string(),
+                                       "GRID_CONFIG=" + ctx.paths().config_file.string()};
+    core::spawn_detached({core::self_executable().string(), "__teardown", cluster, job}, env,
+                         dir / ("teardown-" + job + ".log"));
+}
 
 void run_queue_submit(Context& ctx, const SubmitOptions& o) {
     if (o.script.empty() == o.wrap.empty())
@@ -31,6 +45,10 @@ void run_queue_submit(Context& ctx, const SubmitOptions& o) {
                           "e.g. grid queue submit --wrap 'python train.py' --gpus 8");
     if (o.nodes < 1) throw core::Error(core::ErrorKind::Usage, "-N must be 1 or more");
     if (o.gpus < 0) throw core::Error(core::ErrorKind::Usage, "--gpus must be 0 or more");
+    if (o.teardown && ctx.global.cluster.empty())
+        throw core::Error(core::ErrorKind::Usage, "--teardown needs --cluster",
+                          "grid destroys only clusters it made: grid queue submit --cluster ID "
+                          "--teardown ...");
     core::SubmitRequest r;
     if (!o.wrap.empty()) {
         r.script = "#!/bin/sh\n" + o.wrap + "\n";
@@ -58,6 +76,7 @@ void run_queue_submit(Context& ctx, const SubmitOptions& o) {
     r.output = r.work_dir + "/slurm-%j.out";
     r.hold = o.hold;
     const std::string id = ctx.scheduler().submit(r);
+    if (o.teardown) start_teardown(ctx, id);
     if (ctx.json())
         std::cout << "{\n  \"id\": \"" << id << "\"\n}\n";
     else
@@ -81,6 +100,8 @@ void register_queue_submit(CLI::App& parent, Context& ctx) {
     cmd->add_option("--name", o->name, "Job name (default: the script's file name)")
         ->type_name("NAME");
     cmd->add_flag("--hold", o->hold, "Submit held: it starts once released");
+    cmd->add_flag("--teardown", o->teardown,
+                  "Destroy the cluster (--cluster) once the job has ended");
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_submit(ctx, *o); }; });
 }
 
