@@ -190,11 +190,7 @@ class CliScheduler final : public core::Scheduler {
             json::parse(json_command({"sinfo", "--json"}, "listing nodes"), nullptr, false);
         check_reply(doc.is_object(), doc.is_object() ? doc.value("errors", json::array()) : json(),
                     "sinfo", "listing nodes");
-        std::vector<core::QueueNode> out;
-        if (const auto n = doc.find("nodes"); n != doc.end() && n->is_array())
-            for (const auto& node : *n)
-                out.push_back(parse_node(node));
-        return out;
+        return parse_nodes(doc);
     }
 
     std::string submit(const core::SubmitRequest& r) override {

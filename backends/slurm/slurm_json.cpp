@@ -281,4 +281,12 @@ void count_partition_gpus(std::vector<core::Partition>& partitions,
         }
 }
 
+std::vector<core::QueueNode> parse_nodes(const json& doc) {
+    std::vector<core::QueueNode> out;
+    if (const auto n = doc.find("nodes"); n != doc.end() && n->is_array())
+        for (const auto& node : *n)
+            out.push_back(parse_node(node));
+    return out;
+}
+
 }  // namespace backends::slurm

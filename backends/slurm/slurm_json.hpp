@@ -23,6 +23,8 @@ struct JobsReply {
 JobsReply parse_jobs_reply(const std::string& body);
 core::Partition parse_partition(const nlohmann::json& j);
 core::QueueNode parse_node(const nlohmann::json& j);
+// Every node of a reply to GET /nodes (or sinfo --json).
+std::vector<core::QueueNode> parse_nodes(const nlohmann::json& doc);
 // Partitions get their GPU counts from their nodes, which name the partitions they are in.
 void count_partition_gpus(std::vector<core::Partition>& partitions,
                           const std::vector<core::QueueNode>& nodes);

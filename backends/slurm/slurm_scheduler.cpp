@@ -114,12 +114,7 @@ class RestScheduler final : public core::Scheduler {
     }
 
     std::vector<core::QueueNode> nodes() override {
-        const json doc = get("/nodes", "listing nodes");
-        std::vector<core::QueueNode> out;
-        if (const auto n = doc.find("nodes"); n != doc.end() && n->is_array())
-            for (const auto& node : *n)
-                out.push_back(parse_node(node));
-        return out;
+        return parse_nodes(get("/nodes", "listing nodes"));
     }
 
     std::string submit(const core::SubmitRequest& r) override {

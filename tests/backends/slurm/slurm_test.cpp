@@ -378,25 +378,31 @@ long long priority_of(const test::Slurm& s, const std::string& id) {
     return std::stoll(scontrol_job(s, id).at("Priority"));
 }
 
-}  // namespace
-
-TEST_CASE("slurm: queue submit / the job is what scontrol shows", "[slurm]") {
-    World w;
-    const auto held =
+// `queue submit --hold` through a profile; the job must be what was asked, as scontrol says.
+std::string submit_held(World& w, const std::string& profile, const std::string& name) {
+    const auto out =
         w.grid
-            .ok(w.hpc({"queue", "submit", "--wrap", "sleep 300", "--gpus", "2", "--time", "10m",
-                       "--partition", "debug", "--name", w.prefix + "-sub", "--hold", "-q"}))
+            .ok({"queue", "submit", "--profile", profile, "--wrap", "sleep 300", "--gpus", "2",
+                 "--time", "10m", "-p", "debug", "--name", w.prefix + "-" + name, "--hold", "-q"})
             .out;
-    const std::string id = held.substr(0, held.find('\n'));
+    const std::string id = out.substr(0, out.find('\n'));
     w.submitted.push_back(id);
     const auto job = scontrol_job(w.slurm, id);
-    CHECK(job.at("JobName") == w.prefix + "-sub");
+    CHECK(job.at("JobName") == w.prefix + "-" + name);
     CHECK(job.at("Partition") == "debug");
     CHECK(job.at("TimeLimit") == "00:10:00");
     CHECK(job.at("JobState") == "PENDING");
     CHECK(job.at("Priority") == "0");  // held
     CHECK(job.at("TresPerJob") == "gres:gpu:2");
     CHECK(job.at("WorkDir") == std::filesystem::current_path().string());
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE("slurm: queue submit / the job is what scontrol shows", "[slurm]") {
+    World w;
+    submit_held(w, "hpc", "sub");
 
     // A script file runs where it was submitted, its output beside it.
     test::TempDir dir;
@@ -619,20 +625,7 @@ TEST_CASE("slurm: Slurm's commands show what slurmrestd shows", "[slurm]") {
 TEST_CASE("slurm: submit, hold, release, top, move and cancel through Slurm's commands",
           "[slurm]") {
     World w;
-    const auto submitted =
-        w.grid
-            .ok(w.cmd({"queue", "submit", "--wrap", "sleep 300", "--gpus", "2", "--time", "10m",
-                       "-p", "debug", "--name", w.prefix + "-cmd", "--hold", "-q"}))
-            .out;
-    const std::string a = submitted.substr(0, submitted.find('\n'));
-    w.submitted.push_back(a);
-    auto job = scontrol_job(w.slurm, a);
-    CHECK(job.at("JobName") == w.prefix + "-cmd");
-    CHECK(job.at("Partition") == "debug");
-    CHECK(job.at("TimeLimit") == "00:10:00");
-    CHECK(job.at("Priority") == "0");  // held
-    CHECK(job.at("TresPerJob") == "gres:gpu:2");
-    CHECK(job.at("WorkDir") == std::filesystem::current_path().string());
+    const std::string a = submit_held(w, "cmd", "cmd");
 
     const auto b = w.submit("b", {"-p", "debug", "--begin", "now+1hour", "--wrap", "true"});
     w.grid.ok(w.cmd({"queue", "release", a}));
