@@ -26,6 +26,12 @@ std::string trim(std::string_view text) {
     return std::string(text);
 }
 
+std::string last_line(std::string_view text) {
+    const std::string t = trim(text);
+    const auto nl = t.rfind('\n');
+    return nl == std::string::npos ? t : trim(std::string_view(t).substr(nl + 1));
+}
+
 std::string shell_quote(std::string_view word) {
     static constexpr std::string_view safe =
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+=/.,:@%";

@@ -141,11 +141,10 @@ void write_key(const fs::path& file) {
 // Runs it on the node; a non-zero exit is an error with the program's own last words.
 void daemon(const SandboxRecord& node, const fs::path& dir, const fs::path& conf,
             const std::vector<std::string>& argv, const fs::path& log) {
-    const auto r = run_on_node(node, dir, argv, {"SLURM_CONF=" + conf.string()});
+    const auto r = run_on_node(node, dir, argv, {"SLURM_CONF=" + conf.string()}, true);
     if (r.exit_code == 0) return;
-    std::string why = core::trim(r.err.empty() ? r.out : r.err);
-    if (why.empty()) why = core::trim(core::read_file(log).value_or(""));
-    if (const auto nl = why.rfind('\n'); nl != std::string::npos) why = why.substr(nl + 1);
+    std::string why = core::last_line(r.err.empty() ? r.out : r.err);
+    if (why.empty()) why = core::last_line(core::read_file(log).value_or(""));
     throw Error(ErrorKind::Provider, fs::path(argv.front()).filename().string() +
                                          " did not start on " + node.name + ": " + why);
 }
@@ -157,13 +156,12 @@ void wait_on(const SandboxRecord& head, const fs::path& head_dir, const fs::path
              const std::string& what, const fs::path& log, F done) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (int i = 0; i < 1000; ++i) {
-        const auto r = run_on_node(head, head_dir, argv, {"SLURM_CONF=" + conf.string()});
+        const auto r = run_on_node(head, head_dir, argv, {"SLURM_CONF=" + conf.string()}, true);
         if (r.exit_code == 0 && done(r.out)) return;
         if (std::chrono::steady_clock::now() > end) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    std::string tail = core::trim(core::read_file(log).value_or(""));
-    if (const auto nl = tail.rfind('\n'); nl != std::string::npos) tail = tail.substr(nl + 1);
+    const std::string tail = core::last_line(core::read_file(log).value_or(""));
     throw Error(ErrorKind::Provider, what + " within " + std::to_string(limit.count()) + " s" +
                                          (tail.empty() ? "" : ": " + tail));
 }

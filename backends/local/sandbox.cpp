@@ -20,6 +20,7 @@
 #include "core/files.hpp"
 #include "core/process.hpp"
 #include "core/ssh.hpp"
+#include "core/text.hpp"
 
 namespace backends::local {
 
@@ -112,30 +113,11 @@ nlohmann::json to_json(const SandboxRecord& r) {
             {"netns", r.netns},         {"slurm_conf", r.slurm_conf}};
 }
 
-std::string tail(const std::string& text, std::size_t lines) {
-    std::size_t pos = text.size();
-    while (pos > 0 && text[pos - 1] == '\n')
-        --pos;
-    for (std::size_t n = 0; n < lines && pos > 0; ++n) {
-        pos = text.rfind('\n', pos - 1);
-        if (pos == std::string::npos) {
-            pos = 0;
-            break;
-        }
-    }
-    std::string out = text.substr(pos);
-    while (!out.empty() && (out.front() == '\n'))
-        out.erase(0, 1);
-    while (!out.empty() && (out.back() == '\n'))
-        out.pop_back();
-    return out;
-}
-
 // sshd's last line after a failed bind is "Cannot bind any address."; the line before says
 // why, and "Address already in use" is the one reason worth a retry on another port.
 std::string sshd_failure(const std::string& text) {
     const auto at = text.find("Address already in use");
-    if (at == std::string::npos) return tail(text, 1);
+    if (at == std::string::npos) return core::last_line(text);
     const auto begin = text.rfind('\n', at);
     const auto end = text.find('\n', at);
     return text.substr(begin == std::string::npos ? 0 : begin + 1,
@@ -257,10 +239,11 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
 }
 
 core::RunResult run_on_node(const SandboxRecord& r, const fs::path& dir,
-                            const std::vector<std::string>& argv, std::vector<std::string> env) {
+                            const std::vector<std::string>& argv, std::vector<std::string> env,
+                            bool marked) {
     core::RunOptions o;
     o.timeout = std::chrono::seconds(30);
-    if (!env.empty()) env.push_back("GRID_SANDBOX=" + dir.string());  // what destroy() stops
+    if (marked) env.push_back("GRID_SANDBOX=" + dir.string());  // what destroy() stops
     o.env = std::move(env);
     // As root the node gets its own UTS namespace, so `hostname` answers with the instance's
     // name as on a cloud node; without the privilege it shares this machine's name.
@@ -293,7 +276,8 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     fs::remove(pid_file, ec);
     const auto run = [&](const std::vector<std::string>& argv) {
         try {
-            return run_on_node(r, m_dir, argv, {});
+            // sshd itself is stopped by its pid; only what runs under it is marked.
+            return run_on_node(r, m_dir, argv, {}, false);
         } catch (const Error& e) {
             core::RunResult failed;
             failed.exit_code = 1;

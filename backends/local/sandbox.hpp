@@ -55,10 +55,11 @@ class Sandbox {
 };
 
 // Runs a program as if on the node: in the cluster's network, under the node's host name (as
-// root). Given an environment, it is also marked as the sandbox's, so that destroy() stops it
-// and whatever it leaves running; a daemon that forks into the background outlives the call.
+// root), with `env` added. `marked`: it carries the sandbox's marker, so that destroy() stops
+// it and whatever it leaves running; a daemon that forks into the background outlives the call.
 core::RunResult run_on_node(const SandboxRecord& record, const std::filesystem::path& dir,
-                            const std::vector<std::string>& argv, std::vector<std::string> env);
+                            const std::vector<std::string>& argv, std::vector<std::string> env,
+                            bool marked);
 
 // Loopback addresses: entry nodes on 127.0.x.y ("public"), workers on 127.1.x.y ("private").
 std::string loopback_address(bool is_public, int index);

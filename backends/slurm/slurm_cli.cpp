@@ -256,7 +256,7 @@ class CliScheduler final : public core::Scheduler {
         if (!find_partition(name))
             throw Error(ErrorKind::NotFound, "no partition " + name,
                         "list them with: grid queue partitions");
-        check_no_jobs(name, true);
+        check_no_jobs(jobs(), name, true);
         command({"scontrol", "delete", "PartitionName=" + name}, "deleting partition " + name);
     }
 
@@ -269,7 +269,10 @@ class CliScheduler final : public core::Scheduler {
         if (find_partition(to))
             throw Error(ErrorKind::InvalidState, "partition " + to + " exists",
                         "pick another name, or delete it first: grid queue delete " + to);
-        check_no_jobs(from, false);
+        // One look at the queue: a job queued into `from` after it stays there, and the
+        // delete below then refuses, which undoes the rename.
+        const auto queue = jobs();
+        check_no_jobs(queue, from, false);
         // Slurm cannot rename: the new partition is made with the old one's settings, the
         // pending jobs move over, then the old one goes. A failure undoes what was done.
         std::vector<std::string> create{"scontrol", "create", "PartitionName=" + to};
@@ -279,7 +282,7 @@ class CliScheduler final : public core::Scheduler {
         command(create, "renaming partition " + from);
         std::vector<std::string> moved;
         try {
-            for (const auto& j : jobs())
+            for (const auto& j : queue)
                 if (j.partition == from &&
                     core::job_category(j.state) == core::JobCategory::Pending) {
                     update(j.id, core::JobUpdate{std::nullopt, std::nullopt, to});
@@ -326,11 +329,12 @@ class CliScheduler final : public core::Scheduler {
         try {
             r = core::run(full_argv(argv), o);
         } catch (const Error&) {
+            if (!m_host.ssh.empty())
+                throw Error(ErrorKind::Provider, "ssh is not installed on this machine",
+                            "install it: apt-get install openssh-client");
             throw Error(ErrorKind::Provider, argv.front() + " is not installed on this machine",
-                        m_host.ssh.empty() ? "install Slurm's commands (apt-get install "
-                                             "slurm-client), or change " +
-                                                 m_host.settings_hint
-                                           : "install openssh-client");
+                        "install Slurm's commands (apt-get install slurm-client), or change " +
+                            m_host.settings_hint);
         }
         trace("slurm: exit " + std::to_string(r.exit_code) + " after " +
               std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -343,7 +347,7 @@ class CliScheduler final : public core::Scheduler {
                         "is slurmctld up there? (scontrol ping)");
         if (!m_host.ssh.empty() && r.exit_code == 255)
             throw Error(ErrorKind::Provider,
-                        "cannot reach " + m_host.name + " over ssh: " + last_line(r.err),
+                        "cannot reach " + m_host.name + " over ssh: " + core::last_line(r.err),
                         "check " + m_host.settings_hint);
         if (r.exit_code == 127)
             throw Error(ErrorKind::Provider, argv.front() + " is not installed on " + m_host.name,
@@ -388,15 +392,9 @@ class CliScheduler final : public core::Scheduler {
         return std::move(r.out);
     }
 
-    static std::string last_line(const std::string& text) {
-        const std::string t = core::trim(text);
-        const auto nl = t.rfind('\n');
-        return nl == std::string::npos ? t : t.substr(nl + 1);
-    }
-
     [[noreturn]] void fail(const core::RunResult& r, const std::string& what) const {
         // Slurm's commands say "cmd: error: ..." or just the reason; the last line is the gist.
-        std::string reason = last_line(r.err.empty() ? r.out : r.err);
+        std::string reason = core::last_line(r.err.empty() ? r.out : r.err);
         for (const char* prefix : {"scontrol: error: ", "sbatch: error: ", "scancel: error: ",
                                    "squeue: error: ", "sinfo: error: ", "error: "})
             if (reason.rfind(prefix, 0) == 0) reason = reason.substr(std::string(prefix).size());
@@ -440,9 +438,10 @@ class CliScheduler final : public core::Scheduler {
 
     // Jobs that keep a partition in use: pending and running ones (`pending_too` false: only
     // the ones that cannot move with it).
-    void check_no_jobs(const std::string& partition, bool pending_too) {
+    static void check_no_jobs(const std::vector<core::Job>& queue, const std::string& partition,
+                              bool pending_too) {
         std::size_t count = 0;
-        for (const auto& j : jobs()) {
+        for (const auto& j : queue) {
             if (j.partition != partition) continue;
             const auto c = core::job_category(j.state);
             if (c == core::JobCategory::Running || (pending_too && c == core::JobCategory::Pending))

@@ -34,10 +34,12 @@ class Unreachable : public Error {
         : Error(ErrorKind::Provider, std::move(message), std::move(hint)) {}
 };
 
+const char* const k_cli_choices =
+    "cli = \"local\" (Slurm's commands on this machine) or cli = \"HOST\" (on a login node, "
+    "over ssh)";
+
 std::string cli_hint(const std::string& table) {
-    return "set cli = \"local\" (Slurm's commands on this machine) or cli = \"HOST\" (on a "
-           "login node, over ssh) in " +
-           table;
+    return std::string("set ") + k_cli_choices + " in " + table;
 }
 
 class RestScheduler final : public core::Scheduler {
@@ -382,7 +384,8 @@ std::unique_ptr<core::Scheduler> make_scheduler(const core::SchedulerContext& co
     const bool rest = s.string("url").has_value();
     if (!rest && !cli)
         throw Error(ErrorKind::Usage, "no way to reach Slurm in " + table,
-                    "set url = \"http://HOST:6820\" (slurmrestd), or " + cli_hint(table).substr(4));
+                    "set url = \"http://HOST:6820\" (slurmrestd), or " +
+                        std::string(k_cli_choices) + ", in " + table);
     std::unique_ptr<core::Scheduler> commands;
     if (cli) {
         CommandHost host;

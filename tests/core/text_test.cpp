@@ -10,6 +10,10 @@ TEST_CASE("upper, lower and trim work on ASCII", "[text]") {
     CHECK(core::lower("RUNNING") == "running");
     CHECK(core::trim(" \t a b \n") == "a b");
     CHECK(core::trim("") == "");
+    CHECK(core::last_line("a\nBind failed: in use.\nCannot bind any address.\n\n") ==
+          "Cannot bind any address.");
+    CHECK(core::last_line("  one  ") == "one");
+    CHECK(core::last_line("") == "");
 }
 
 TEST_CASE("a shell-quoted word reaches the program as it was", "[text]") {
