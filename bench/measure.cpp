@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
+#include <random>
 
 extern char** environ;
 
@@ -50,12 +52,17 @@ Stats stats(std::vector<double> v) {
     return {v[v.size() / 2], v[std::min(v.size() - 1, v.size() * 9 / 10)], v.front()};
 }
 
-void measure(std::vector<Case>& cases, int rounds) {
+void measure(std::vector<Case>& cases, int rounds, bool shuffled) {
     for (auto& c : cases)
         c.run();
-    for (int r = 0; r < rounds; ++r)
-        for (auto& c : cases)
-            c.samples.push_back(c.run());
+    std::vector<std::size_t> order(cases.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937 random(20261123);
+    for (int r = 0; r < rounds; ++r) {
+        if (shuffled) std::shuffle(order.begin(), order.end(), random);
+        for (const std::size_t k : order)
+            cases[k].samples.push_back(cases[k].run());
+    }
 }
 
 void print_table(const std::vector<Case>& cases) {

@@ -24,8 +24,10 @@ struct Case {
     std::vector<double> samples;
 };
 
-// Runs every case once per round, rounds times, after one warm-up round.
-void measure(std::vector<Case>& cases, int rounds);
+// Runs every case once per round, rounds times, after one warm-up round. `shuffled`: each round
+// in its own random order (fixed seed), so that no case always follows the same one; a case's
+// samples stay in round order, so samples[r] of two cases were taken close together.
+void measure(std::vector<Case>& cases, int rounds, bool shuffled = false);
 // A Markdown table of the cases, for bench/README.md.
 void print_table(const std::vector<Case>& cases);
 // Prints whether a target holds; returns ok.

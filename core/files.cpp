@@ -48,11 +48,32 @@ void write_file(const fs::path& path, const std::string& content, int mode) {
 }
 
 std::optional<std::string> read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    // Read straight into a string of the file's size: a kept job list is half a megabyte, and
+    // copying it through a stream costs more than reading it. Files that give no size (/proc)
+    // or grow meanwhile are read on through a small buffer.
+    struct stat st {};
+    std::string out;
+    if (::fstat(fd, &st) == 0 && st.st_size > 0) out.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t used = 0;
+    char spare[4096];
+    while (true) {
+        const bool in_place = used < out.size();
+        char* into = in_place ? out.data() + used : spare;
+        const ssize_t n = ::read(fd, into, in_place ? out.size() - used : sizeof spare);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ::close(fd);
+            return std::nullopt;
+        }
+        if (n == 0) break;
+        if (!in_place) out.append(spare, static_cast<std::size_t>(n));
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    out.resize(used);
+    return out;
 }
 
 void ensure_dir(const fs::path& path, int mode) {

@@ -1,4 +1,5 @@
 #include "backends/http/http.hpp"
+#include "core/memory.hpp"
 #include "core/text.hpp"
 
 #include <curl/curl.h>
@@ -93,6 +94,7 @@ struct Transfer {
 };
 
 constexpr std::size_t k_max_body = 256u << 20;  // a reply larger than this is not an API's
+constexpr long k_read_size = 256L << 10;
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
@@ -119,7 +121,10 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
         const auto& [name, value] = t->response->headers.back();
         if (name == "content-length") {
             const auto length = std::strtoull(value.c_str(), nullptr, 10);
-            if (length > 0 && length <= k_max_body) t->response->body.reserve(length);
+            if (length > 0 && length <= k_max_body) {
+                t->response->body.reserve(length);
+                core::prepare_block(t->response->body.data(), length);
+            }
         }
     }
     return n;
@@ -316,6 +321,9 @@ struct Client::Impl {
         c.easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
         c.easy_setopt(easy, CURLOPT_USERAGENT, o.user_agent.c_str());
         c.easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+        // Large reads: a reply of megabytes (a queue of thousands of jobs) otherwise takes a
+        // poll and a read per 16 KB, a thousand system calls that cost more than the copying.
+        c.easy_setopt(easy, CURLOPT_BUFFERSIZE, k_read_size);
         c.easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
         c.easy_setopt(easy, CURLOPT_WRITEDATA, &t);
         c.easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);

@@ -1,8 +1,12 @@
 #include "backends/slurm/job_cache.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
 
 #include "core/files.hpp"
+#include "core/memory.hpp"
 
 namespace backends::slurm {
 
@@ -63,36 +67,66 @@ struct Reader {
     }
 };
 
+// The next whole line of `rest`, taken off it; none when no newline ends one (cut short).
+std::optional<std::string_view> next_line(std::string_view& rest) {
+    const auto nl = rest.find('\n');
+    if (nl == std::string_view::npos) return std::nullopt;
+    const auto line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    return line;
+}
+
+struct Header {
+    std::int64_t update_time = 0;
+    std::int64_t count = 0;
+};
+
+// The first three lines: the format, the owner, then the time and the number of jobs.
+std::optional<Header> read_header(std::string_view& rest, const std::string& key) {
+    const auto magic = next_line(rest);
+    const auto owner = next_line(rest);
+    const auto line = next_line(rest);
+    if (!magic || *magic != k_magic || !owner || *owner != key || !line) return std::nullopt;
+    Reader h{*line};
+    Header out{h.number(), h.number()};
+    if (!h.ok || out.count < 0) return std::nullopt;
+    return out;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> read_job_cache_time(const std::filesystem::path& file,
+                                                const std::string& key) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    char start[4096];
+    const ssize_t n = ::read(fd, start, sizeof start);
+    ::close(fd);
+    if (n <= 0) return std::nullopt;
+    std::string_view rest(start, static_cast<std::size_t>(n));
+    const auto header = read_header(rest, key);
+    if (!header) return std::nullopt;
+    return header->update_time;
+}
 
 std::optional<CachedJobs> read_job_cache(const std::filesystem::path& file,
                                          const std::string& key) {
     const auto text = core::read_file(file);
     if (!text) return std::nullopt;
     std::string_view rest(*text);
-    auto next_line = [&]() -> std::optional<std::string_view> {
-        if (rest.empty()) return std::nullopt;
-        const auto nl = rest.find('\n');
-        if (nl == std::string_view::npos) return std::nullopt;  // cut short
-        const auto line = rest.substr(0, nl);
-        rest.remove_prefix(nl + 1);
-        return line;
-    };
-    const auto magic = next_line();
-    const auto owner = next_line();
-    const auto header = next_line();
-    if (!magic || *magic != k_magic || !owner || *owner != key || !header) return std::nullopt;
+    const auto header = read_header(rest, key);
+    if (!header) return std::nullopt;
     CachedJobs c;
-    Reader h{*header};
-    c.update_time = h.number();
-    const auto count = h.number();
-    if (!h.ok || count < 0) return std::nullopt;
+    c.update_time = header->update_time;
+    const auto count = header->count;
+    // The jobs and their longer strings (about the file's size), in memory made ready at once.
+    core::prepare_heap(static_cast<std::size_t>(count) * sizeof(core::Job) + text->size());
     c.jobs.reserve(static_cast<std::size_t>(count));
     for (std::int64_t k = 0; k < count; ++k) {
-        const auto line = next_line();
+        const auto line = next_line(rest);
         if (!line) return std::nullopt;
         Reader r{*line};
-        core::Job j;
+        core::Job& j = c.jobs.emplace_back();  // filled in place: no move of 5,000 jobs
         j.id = r.text();
         j.name = r.text();
         j.user = r.text();
@@ -113,18 +147,17 @@ std::optional<CachedJobs> read_job_cache(const std::filesystem::path& file,
         j.work_dir = r.text();
         j.stdout_path = r.text();
         if (!r.ok) return std::nullopt;
-        c.jobs.push_back(std::move(j));
     }
     return c;
 }
 
 void write_job_cache(const std::filesystem::path& file, const std::string& key,
-                     const CachedJobs& c) {
+                     std::int64_t update_time, const std::vector<core::Job>& jobs) {
     std::string out = std::string(k_magic) + "\n" + key + "\n";
-    put(out, c.update_time);
-    put(out, static_cast<std::int64_t>(c.jobs.size()));
+    put(out, update_time);
+    put(out, static_cast<std::int64_t>(jobs.size()));
     out += '\n';
-    for (const auto& j : c.jobs) {
+    for (const auto& j : jobs) {
         put(out, j.id);
         put(out, j.name);
         put(out, j.user);

@@ -1,9 +1,12 @@
 #include "backends/slurm/slurm_json.hpp"
+#include "backends/slurm/json_cursor.hpp"
+#include "core/memory.hpp"
 #include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <unordered_set>
+#include <optional>
+#include <string_view>
 
 namespace backends::slurm {
 
@@ -21,13 +24,16 @@ std::int64_t num(const json& j, const char* key, std::int64_t fallback = 0) {
     return it != j.end() && it->is_number() ? it->get<std::int64_t>() : fallback;
 }
 
-// Minutes in the API; null, absent or negative is "unlimited" (INFINITE).
+// Minutes in the API; absent or negative is "unlimited" (INFINITE), as is NO_VAL.
+std::optional<std::int64_t> limit_seconds(std::optional<std::int64_t> m) {
+    if (!m || *m < 0 || *m >= 0xFFFFFFFELL) return std::nullopt;
+    return *m * 60;
+}
+
 std::optional<std::int64_t> minutes(const json& j, const char* key) {
     const auto it = j.find(key);
     if (it == j.end() || !it->is_number()) return std::nullopt;
-    const auto m = it->get<std::int64_t>();
-    if (m < 0 || m >= 0xFFFFFFFELL) return std::nullopt;
-    return m * 60;
+    return limit_seconds(it->get<std::int64_t>());
 }
 
 // One entry of a gres string without its "gres:" prefix and "(...)" suffix, split on ':'.
@@ -87,144 +93,152 @@ std::string gpu_type(const std::string& gres) {
     return type;
 }
 
-core::Job parse_job(const json& j) {
+namespace {
+
+// What grid reads of a job, as the API gives it (v0.0.38: times are unix seconds, limits are
+// minutes).
+struct JobFields {
+    std::optional<std::int64_t> job_id, array_job_id, array_task_id, node_count, submit_time,
+        start_time, end_time, time_limit, priority, exit_code;
+    std::string array_task_string, name, user_name, partition, job_state, state_reason, nodes,
+        tres_per_job, tres_per_node, command, current_working_directory, standard_output;
+};
+
+struct FieldRef {
+    std::string_view key;
+    std::string JobFields::*text = nullptr;
+    std::optional<std::int64_t> JobFields::*number = nullptr;
+};
+
+// A job has a hundred fields; nested lists and objects (job_resources, flags) are not shown.
+const FieldRef k_job_fields[] = {
+    {"job_id", nullptr, &JobFields::job_id},
+    {"array_job_id", nullptr, &JobFields::array_job_id},
+    {"array_task_id", nullptr, &JobFields::array_task_id},
+    {"array_task_string", &JobFields::array_task_string},
+    {"name", &JobFields::name},
+    {"user_name", &JobFields::user_name},
+    {"partition", &JobFields::partition},
+    {"job_state", &JobFields::job_state},
+    {"state_reason", &JobFields::state_reason},
+    {"node_count", nullptr, &JobFields::node_count},
+    {"nodes", &JobFields::nodes},
+    {"tres_per_job", &JobFields::tres_per_job},
+    {"tres_per_node", &JobFields::tres_per_node},
+    {"submit_time", nullptr, &JobFields::submit_time},
+    {"start_time", nullptr, &JobFields::start_time},
+    {"end_time", nullptr, &JobFields::end_time},
+    {"time_limit", nullptr, &JobFields::time_limit},
+    {"priority", nullptr, &JobFields::priority},
+    {"exit_code", nullptr, &JobFields::exit_code},
+    {"command", &JobFields::command},
+    {"current_working_directory", &JobFields::current_working_directory},
+    {"standard_output", &JobFields::standard_output},
+};
+
+// Asked for each of the hundred keys of every job: the length rules out most entries before
+// any byte is compared.
+const FieldRef* job_field(std::string_view key) {
+    for (const auto& f : k_job_fields)
+        if (f.key.size() == key.size() && f.key == key) return &f;
+    return nullptr;
+}
+
+core::Job make_job(JobFields& f) {
     core::Job job;
-    const auto id = num(j, "job_id");
-    const auto array_id = num(j, "array_job_id");
-    const auto task = j.find("array_task_id");
-    if (array_id > 0 && task != j.end() && task->is_number())
-        job.id = std::to_string(array_id) + "_" + std::to_string(task->get<std::int64_t>());
-    else if (array_id > 0 && !str(j, "array_task_string").empty())
-        job.id = std::to_string(array_id) + "_[" + str(j, "array_task_string") + "]";
+    const auto array_id = f.array_job_id.value_or(0);
+    if (array_id > 0 && f.array_task_id)
+        job.id = std::to_string(array_id) + "_" + std::to_string(*f.array_task_id);
+    else if (array_id > 0 && !f.array_task_string.empty())
+        job.id = std::to_string(array_id) + "_[" + f.array_task_string + "]";
     else
-        job.id = std::to_string(id);
-    job.name = str(j, "name");
-    job.user = str(j, "user_name");
-    job.partition = str(j, "partition");
-    job.state = core::upper(str(j, "job_state"));
-    job.reason = str(j, "state_reason");
-    if (job.reason == "None") job.reason.clear();
-    job.nodes = static_cast<int>(num(j, "node_count"));
-    job.node_list = str(j, "nodes");
+        job.id = std::to_string(f.job_id.value_or(0));
+    job.name = std::move(f.name);
+    job.user = std::move(f.user_name);
+    job.partition = std::move(f.partition);
+    job.state = core::upper(f.job_state);
+    job.reason = f.state_reason == "None" ? std::string() : std::move(f.state_reason);
+    job.nodes = static_cast<int>(f.node_count.value_or(0));
+    job.node_list = std::move(f.nodes);
     // GPUs asked per job, or per node times the nodes (tres_req_str lacks them without
     // accounting storage).
-    job.gpus = gpu_count(str(j, "tres_per_job"));
-    if (job.gpus == 0) job.gpus = gpu_count(str(j, "tres_per_node")) * std::max(job.nodes, 1);
-    job.submit_time = num(j, "submit_time");
-    job.start_time = num(j, "start_time");
-    job.end_time = num(j, "end_time");
+    job.gpus = gpu_count(f.tres_per_job);
+    if (job.gpus == 0) job.gpus = gpu_count(f.tres_per_node) * std::max(job.nodes, 1);
+    job.submit_time = f.submit_time.value_or(0);
     // A pending job's start and end are the scheduler's estimates, not facts.
-    if (job.state == "PENDING") job.start_time = job.end_time = 0;
-    job.time_limit = minutes(j, "time_limit");
-    job.priority = num(j, "priority");
-    job.exit_code = static_cast<int>(num(j, "exit_code"));
-    job.command = str(j, "command");
-    job.work_dir = str(j, "current_working_directory");
-    job.stdout_path = str(j, "standard_output");
+    if (job.state != "PENDING") {
+        job.start_time = f.start_time.value_or(0);
+        job.end_time = f.end_time.value_or(0);
+    }
+    job.time_limit = limit_seconds(f.time_limit);
+    job.priority = f.priority.value_or(0);
+    job.exit_code = static_cast<int>(f.exit_code.value_or(0));
+    job.command = std::move(f.command);
+    job.work_dir = std::move(f.current_working_directory);
+    job.stdout_path = std::move(f.standard_output);
     return job;
 }
 
-namespace {
-
-// Builds one small object per job (its scalar fields) and hands it to parse_job, so that memory
-// holds one job's fields at a time instead of the whole document.
-class JobsHandler : public nlohmann::json_sax<json> {
-  public:
-    explicit JobsHandler(JobsReply& out) : m_out(out) {}
-
-    bool null() override { return value(nullptr); }
-    bool boolean(bool v) override { return value(v); }
-    bool number_integer(number_integer_t v) override { return value(v); }
-    bool number_unsigned(number_unsigned_t v) override { return value(v); }
-    bool number_float(number_float_t v, const string_t&) override { return value(v); }
-    bool string(string_t& v) override { return value(std::move(v)); }
-    bool binary(binary_t&) override { return true; }
-    bool key(string_t& k) override {
-        if (m_depth == 1) m_section = k;
-        m_key = std::move(k);
-        return true;
-    }
-    bool start_object(std::size_t) override {
-        ++m_depth;
-        if (m_depth == 1) m_out.valid = true;
-        if (m_depth == 3 && in_record()) m_record = json::object();
-        return true;
-    }
-    bool end_object() override {
-        if (m_depth == 3 && in_record()) {
-            if (m_section == "jobs")
-                m_out.jobs.push_back(parse_job(m_record));
-            else
-                m_out.errors.push_back(std::move(m_record));
+// One job object, its other fields passed over; the cursor is at its value.
+core::Job read_job(JsonCursor& c) {
+    JobFields f;
+    for (std::string_view key; c.member(key);) {
+        const FieldRef* field = job_field(key);
+        if (!field) {
+            c.skip();
+        } else if (field->text) {
+            c.string(f.*(field->text));
+        } else {
+            std::int64_t v = 0;
+            if (c.integer(v)) f.*(field->number) = v;
         }
-        --m_depth;
-        return true;
     }
-    bool start_array(std::size_t) override {
-        ++m_depth;
-        return true;
-    }
-    bool end_array() override {
-        --m_depth;
-        return true;
-    }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
-        m_out.valid = false;
-        return false;
-    }
-
-  private:
-    bool in_record() const { return m_section == "jobs" || m_section == "errors"; }
-
-    template <typename T>
-    bool value(T&& v) {
-        // Only a record's own scalars that grid reads: a job has a hundred fields, and nested
-        // lists and objects (job_resources, flags) are not shown.
-        if (m_depth == 3 && in_record() && (m_section == "errors" || wanted(m_key)))
-            m_record[m_key] = std::forward<T>(v);
-        return true;
-    }
-
-    // The fields parse_job reads; asked for every key of every job, so a hash set.
-    static bool wanted(const std::string& key) {
-        static const std::unordered_set<std::string> k_fields = {"job_id",
-                                                                 "array_job_id",
-                                                                 "array_task_id",
-                                                                 "array_task_string",
-                                                                 "name",
-                                                                 "user_name",
-                                                                 "partition",
-                                                                 "job_state",
-                                                                 "state_reason",
-                                                                 "node_count",
-                                                                 "nodes",
-                                                                 "tres_per_job",
-                                                                 "tres_per_node",
-                                                                 "submit_time",
-                                                                 "start_time",
-                                                                 "end_time",
-                                                                 "time_limit",
-                                                                 "priority",
-                                                                 "exit_code",
-                                                                 "command",
-                                                                 "current_working_directory",
-                                                                 "standard_output"};
-        return k_fields.count(key) != 0;
-    }
-
-    JobsReply& m_out;
-    int m_depth = 0;
-    std::string m_section;
-    std::string m_key;
-    json m_record;
-};
+    return make_job(f);
+}
 
 }  // namespace
 
-JobsReply parse_jobs_reply(const std::string& body) {
+core::Job parse_job(const json& j) {
+    JobFields f;
+    for (const auto& field : k_job_fields) {
+        const auto it = j.find(field.key);
+        if (it == j.end()) continue;
+        if (field.text && it->is_string())
+            f.*(field.text) = it->get<std::string>();
+        else if (field.number && it->is_number())
+            f.*(field.number) = it->get<std::int64_t>();
+    }
+    return make_job(f);
+}
+
+constexpr std::size_t k_min_job_bytes = 2048;
+
+// Read with a cursor rather than as a document: 5,000 jobs are 15 MB, of which grid keeps a
+// few fields each, and building the document (or even handing every token to a SAX handler)
+// costs more than slurmrestd's reply takes to arrive.
+JobsReply parse_jobs_reply(std::string_view body) {
     JobsReply out;
-    JobsHandler handler(out);
-    if (!json::sax_parse(body.data(), body.data() + body.size(), &handler)) out.valid = false;
+    // A job takes 2 to 3 KB of the reply: room for all of them at once, in memory made ready in
+    // bulk rather than page by page (core/memory.hpp).
+    core::prepare_heap(body.size() / 4);
+    out.jobs.reserve(body.size() / k_min_job_bytes);
+    JsonCursor c(body);
+    if (!c.enter_object()) return out;
+    for (std::string_view key; c.member(key);) {
+        if (key == "jobs" && c.enter_array()) {
+            while (c.element())
+                if (c.enter_object())
+                    out.jobs.push_back(read_job(c));
+                else
+                    c.skip();
+        } else if (key == "errors" && c.enter_array()) {
+            while (c.element())
+                out.errors.push_back(json::parse(c.skip_raw(), nullptr, false));
+        } else {
+            c.skip();
+        }
+    }
+    out.valid = c.finish();
     return out;
 }
 

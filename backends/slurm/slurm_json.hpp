@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/scheduler.hpp"
@@ -20,7 +21,7 @@ struct JobsReply {
     std::vector<core::Job> jobs;
     nlohmann::json errors = nlohmann::json::array();
 };
-JobsReply parse_jobs_reply(const std::string& body);
+JobsReply parse_jobs_reply(std::string_view body);
 core::Partition parse_partition(const nlohmann::json& j);
 core::QueueNode parse_node(const nlohmann::json& j);
 // Every node of a reply to GET /nodes (or sinfo --json).

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <functional>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <type_traits>
@@ -73,12 +74,22 @@ class RestScheduler final : public core::Scheduler {
         o.backoff_base = std::chrono::milliseconds(250);
     }
 
-    std::vector<core::Job> jobs() override {
-        // An unchanged queue is answered with a 304 and read from the last list kept here.
-        auto cached = read_job_cache(m_cache, m_cache_key);
+    std::vector<core::Job> jobs() override { return list_jobs(true); }
+
+    // `use_kept` false: the full list, whatever is kept.
+    std::vector<core::Job> list_jobs(bool use_kept) {
+        // An unchanged queue is answered with a 304 and read from the last list kept here. The
+        // question needs only the list's time; the list itself (thousands of jobs) is read on
+        // another core meanwhile, as libcurl loads and slurmrestd answers.
+        const std::int64_t kept_time =  // -1: none kept
+            use_kept ? read_job_cache_time(m_cache, m_cache_key).value_or(-1) : -1;
+        std::future<std::optional<CachedJobs>> kept;
+        if (kept_time >= 0)
+            kept = std::async(std::launch::async,
+                              [this] { return read_job_cache(m_cache, m_cache_key); });
         const std::int64_t asked_at = std::time(nullptr);
         const std::string path =
-            cached ? "/jobs?update_time=" + std::to_string(cached->update_time) : "/jobs";
+            kept_time >= 0 ? "/jobs?update_time=" + std::to_string(kept_time) : "/jobs";
         JobsReply reply;
         int status = 0;
         {
@@ -86,11 +97,17 @@ class RestScheduler final : public core::Scheduler {
             status = r.status;
             if (status != 304) reply = parse_jobs_reply(r.body);
         }  // the reply's text goes before the jobs are used
-        if (status == 304 && cached) return std::move(cached->jobs);
+        if (status == 304 && kept_time >= 0) {
+            auto cached = kept.get();
+            // Another grid may have replaced the file between the two reads: its time must
+            // still be the one asked about.
+            if (cached && cached->update_time == kept_time) return std::move(cached->jobs);
+            return list_jobs(false);
+        }
         check(status, reply.valid, reply.errors, "listing jobs");
         // A change in the second the list was asked for may not be in it: ask from before.
         try {
-            write_job_cache(m_cache, m_cache_key, {asked_at - 1, reply.jobs});
+            write_job_cache(m_cache, m_cache_key, asked_at - 1, reply.jobs);
         } catch (const std::exception&) {
             // A cache that cannot be written costs speed only.
         }

@@ -12,6 +12,7 @@
 #include "cli/context.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
+#include "core/memory.hpp"
 #include "core/observer.hpp"
 #include "core/text.hpp"
 
@@ -27,6 +28,8 @@ struct QueueListOptions {
 };
 
 constexpr auto k_watch_interval = std::chrono::seconds(2);
+// A table row: ten cells of a few bytes each, plus the line they make (JSON takes about 4x).
+constexpr std::size_t k_bytes_per_row = 512;
 
 // A state is Slurm's word (PENDING, CD is not accepted) or one of the counters (running,
 // failed, ...), which covers all the words counted under it.
@@ -47,6 +50,8 @@ std::string render(Context& ctx, const QueueListOptions& o, const std::vector<st
         if (!o.user.empty() && j.user != o.user) continue;
         shown.push_back(&j);
     }
+    // Thousands of rows: their cells and text, in memory made ready at once.
+    core::prepare_heap(shown.size() * k_bytes_per_row * (json ? 4 : 1));
     std::ostringstream out;
     print_jobs(out, shown, std::time(nullptr), json, quiet, ctx.color_stdout());
     return out.str();

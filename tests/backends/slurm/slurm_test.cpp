@@ -111,12 +111,15 @@ TEST_CASE("slurm: the job cache keeps every field / refuses what is not its own"
     core::Job b;
     b.id = "13";
     b.exit_code = 1;  // no time limit: unlimited
-    backends::slurm::write_job_cache(file, "http://head:6820 alice", {1795369600, {a, b}});
+    backends::slurm::write_job_cache(file, "http://head:6820 alice", 1795369600, {a, b});
     CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::others_read) ==
           std::filesystem::perms::none);
     const auto c = backends::slurm::read_job_cache(file, "http://head:6820 alice");
     REQUIRE(c);
     CHECK(c->update_time == 1795369600);
+    // The time alone, as asked before the rest is read.
+    CHECK(backends::slurm::read_job_cache_time(file, "http://head:6820 alice") == 1795369600);
+    CHECK_FALSE(backends::slurm::read_job_cache_time(file, "http://head:6820 bob"));
     REQUIRE(c->jobs.size() == 2);
     CHECK(c->jobs[0].id == "12_3");
     CHECK(c->jobs[0].name == a.name);
@@ -131,6 +134,9 @@ TEST_CASE("slurm: the job cache keeps every field / refuses what is not its own"
     core::write_file(file, text.substr(0, text.size() - 5), 0600);
     CHECK_FALSE(backends::slurm::read_job_cache(file, "http://head:6820 alice"));
     CHECK_FALSE(backends::slurm::read_job_cache(dir / "none", "http://head:6820 alice"));
+    CHECK_FALSE(backends::slurm::read_job_cache_time(dir / "none", "http://head:6820 alice"));
+    core::write_file(file, "grid-slurm-jobs 0\nhttp://head:6820 alice\n1\t0\t\n", 0600);
+    CHECK_FALSE(backends::slurm::read_job_cache_time(file, "http://head:6820 alice"));
 }
 
 TEST_CASE("slurm: slurmrestd's v0.0.38 replies read into the queue model", "[slurm]") {
@@ -553,6 +559,25 @@ TEST_CASE("slurm: an unchanged queue is read from the cache after a 304 / change
     const auto r = w.grid.ok(w.hpc({"-vv", "queue", "list", "-q"}));
     CHECK(r.err.find("update_time") == std::string::npos);
     CHECK(r.out.find(second + "\n") != std::string::npos);
+
+    // A list whose first lines are whole but whose jobs are cut short: the 304 (asked with its
+    // time) cannot be answered from it, so the list is asked again in full.
+    bool refetched = false;
+    for (int i = 0; i < 20 && !refetched; ++i) {
+        w.grid.ok(w.hpc({"queue", "list", "-q"}));
+        std::this_thread::sleep_for(1200ms);
+        for (const auto& e :
+             std::filesystem::directory_iterator(w.grid.state_dir() / "slurm" / "cache")) {
+            const auto text = *core::read_file(e.path());
+            core::write_file(e.path(), text.substr(0, text.size() - 3), 0600);
+        }
+        const auto cut = w.grid.ok(w.hpc({"-vv", "queue", "list", "-q"}));
+        CHECK(cut.out.find(second + "\n") != std::string::npos);
+        refetched = cut.err.find("< HTTP/1.1 304") != std::string::npos;
+        if (refetched)
+            CHECK(cut.err.find("> GET /slurm/v0.0.38/jobs HTTP/1.1") != std::string::npos);
+    }
+    CHECK(refetched);
 }
 
 TEST_CASE("slurm: the OpenAPI version is the best one slurmrestd serves / none is an error",
