@@ -93,6 +93,7 @@ core::Scheduler& Context::scheduler() {
     sc.name = name;
     sc.settings = p->settings;
     sc.state_dir = paths().state_dir / name;
+    sc.patience = scheduler_patience;
     if (observer().tracing())
         sc.trace = [this](const std::string& line) { observer().on_trace(line); };
     m_scheduler = core::make_scheduler(sc);
@@ -121,6 +122,7 @@ std::unique_ptr<core::Scheduler> Context::cluster_scheduler() {
     sc.state_dir = paths().state_dir / sc.name;
     sc.head_node_ssh = core::ssh_argv(files, head.id, true, {});
     sc.head_node_name = head.id;
+    sc.patience = scheduler_patience;
     if (observer().tracing())
         sc.trace = [this](const std::string& line) { observer().on_trace(line); };
     return core::make_scheduler(sc);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,6 +37,8 @@ class Context {
     GlobalOptions global;
     std::function<void()> run;  // set by the command the parser selected
     std::string argv0;
+    // Set when a shell waits on the answer (completion): the queue is asked once, briefly.
+    std::optional<std::chrono::milliseconds> scheduler_patience;
 
     bool json() const { return global.json || global.output == "json"; }
     bool quiet() const { return global.quiet; }

@@ -201,7 +201,10 @@ std::optional<Profile> Config::profile(const std::string& name) const {
     Profile p;
     p.name = name;
     p.settings = profiles.table(name);
-    p.provider = p.settings.string("provider").value_or(default_provider());
+    // A profile that names a scheduler and no provider is a queue only (an existing Slurm
+    // cluster): it makes no clusters, so it must not fall back to the default provider.
+    const bool queue_only = p.settings.contains("scheduler") && !p.settings.contains("provider");
+    p.provider = queue_only ? "" : p.settings.string("provider").value_or(default_provider());
     return p;
 }
 

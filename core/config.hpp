@@ -56,7 +56,7 @@ class Settings {
 
 struct Profile {
     std::string name;
-    std::string provider;
+    std::string provider;  // empty: a queue only (scheduler = "slurm" and no provider)
     Settings settings;
 };
 

@@ -628,6 +628,14 @@ Target Engine::target(const std::string& provider, const std::string& profile) c
                                             m_impl->config.source()
                                       : "profiles in " + m_impl->config.source() + ": " + known);
         }
+        if (p->provider.empty())
+            throw Error(
+                ErrorKind::Usage,
+                "profile '" + profile + "' is a queue only: it has a scheduler and no provider",
+                "use it with grid queue (--profile " + profile +
+                    "); to make clusters with it too, add provider = \"local\" (or "
+                    "another) to [profiles." +
+                    profile + "]");
         if (!provider.empty() && provider != p->provider)
             throw Error(ErrorKind::Usage, "profile '" + profile + "' uses provider '" +
                                               p->provider + "', not '" + provider + "'");

@@ -3,6 +3,7 @@
 // The queue: jobs, partitions and nodes of a Slurm cluster (or another scheduler), as grid
 // shows them. A Scheduler is a backend, registered by name like a Provider.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -107,6 +108,9 @@ struct SchedulerContext {
     // The settings are not used then.
     std::vector<std::string> head_node_ssh;
     std::string head_node_name;
+    // How long a caller waits for one reply, if less than the profile says: a shell completing
+    // a word waits a second or two, once, not half a minute with retries.
+    std::optional<std::chrono::milliseconds> patience;
 };
 
 class Scheduler {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "backends/slurm/slurm_json.hpp"
+#include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/process.hpp"
 #include "core/text.hpp"
@@ -141,7 +142,7 @@ const std::set<std::string> k_partition_settings = {"AllowGroups",
 bool unset_word(const std::string& key, const std::string& value) {
     if (value.empty() || value == "N/A" || value == "(null)") return true;
     if (key.find("Mem") != std::string::npos && value == "UNLIMITED") return true;
-    return key == "OverTimeLimit" && value == "NONE";
+    return (key == "OverTimeLimit" || key == "DefaultTime") && value == "NONE";
 }
 
 std::string minutes_word(std::int64_t seconds) {
@@ -323,7 +324,7 @@ class CliScheduler final : public core::Scheduler {
         trace("slurm: " + shown + (m_host.ssh.empty() ? "" : " (on " + m_host.name + ")"));
         core::RunOptions o;
         o.input = input;
-        o.timeout = std::chrono::seconds(120);
+        o.timeout = m_host.timeout;
         const auto start = std::chrono::steady_clock::now();
         core::RunResult r;
         try {
@@ -343,7 +344,9 @@ class CliScheduler final : public core::Scheduler {
               " ms");
         if (r.timed_out)
             throw Error(ErrorKind::Timeout,
-                        argv.front() + " on " + m_host.name + " did not answer in 120 s",
+                        argv.front() + " on " + m_host.name + " did not answer in " +
+                            core::format_duration(
+                                std::chrono::duration_cast<std::chrono::seconds>(m_host.timeout)),
                         "is slurmctld up there? (scontrol ping)");
         if (!m_host.ssh.empty() && r.exit_code == 255)
             throw Error(ErrorKind::Provider,
@@ -352,6 +355,12 @@ class CliScheduler final : public core::Scheduler {
         if (r.exit_code == 127)
             throw Error(ErrorKind::Provider, argv.front() + " is not installed on " + m_host.name,
                         "install Slurm's commands there (apt-get install slurm-client)");
+        // The commands are there but no slurm.conf is: no Slurm cluster to ask.
+        if (r.exit_code != 0 &&
+            r.err.find("Could not establish a configuration source") != std::string::npos)
+            throw Error(ErrorKind::Provider,
+                        m_host.name + " runs no Slurm: " + argv.front() + " finds no slurm.conf",
+                        m_host.no_slurm_hint);
         return r;
     }
 

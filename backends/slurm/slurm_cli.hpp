@@ -4,6 +4,7 @@
 // scancel), run on this machine or on a login node over ssh: for clusters without slurmrestd,
 // for when it is down, and for partitions, which slurmrestd cannot change.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +22,8 @@ struct CommandHost {
     std::vector<std::string> ssh;  // ssh's argv up to and including the host; empty: here
     std::string name;              // for messages: "this machine", "login1"
     std::string settings_hint;     // where the user changes it: "cli in [profiles.hpc]"
+    std::chrono::milliseconds timeout{120'000};  // one command, ssh included
+    std::string no_slurm_hint;                   // for a host whose commands find no slurm.conf
 };
 
 std::unique_ptr<core::Scheduler> make_cli_scheduler(CommandHost host,

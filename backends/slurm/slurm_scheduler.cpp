@@ -72,6 +72,11 @@ class RestScheduler final : public core::Scheduler {
         o.retry_500 = false;
         o.max_attempts = 4;
         o.backoff_base = std::chrono::milliseconds(250);
+        if (ctx.patience) {
+            o.timeout = std::min(o.timeout, *ctx.patience);
+            o.connect_timeout = std::min(o.connect_timeout, *ctx.patience);
+            o.max_attempts = 1;
+        }
     }
 
     std::vector<core::Job> jobs() override { return list_jobs(true); }
@@ -393,10 +398,15 @@ std::unique_ptr<core::Scheduler> make_scheduler(const core::SchedulerContext& co
     const core::Settings& s = context.settings;
     const std::string table = "[" + s.path() + "]";
     // A cluster grid made: its head node, over ssh with the cluster's own files.
+    const auto command_timeout =
+        std::min(context.patience.value_or(CommandHost{}.timeout), CommandHost{}.timeout);
     if (!context.head_node_ssh.empty())
-        return make_cli_scheduler({context.head_node_ssh, context.head_node_name,
-                                   "the cluster's nodes (grid cluster info)"},
-                                  context.trace);
+        return make_cli_scheduler(
+            {context.head_node_ssh, context.head_node_name,
+             "the cluster's nodes (grid cluster info)", command_timeout,
+             "the cluster was made without Slurm (grid cluster create said why): make a new one "
+             "where Slurm's packages are installed"},
+            context.trace);
     const auto cli = s.string("cli");
     const bool rest = s.string("url").has_value();
     if (!rest && !cli)
@@ -407,6 +417,9 @@ std::unique_ptr<core::Scheduler> make_scheduler(const core::SchedulerContext& co
     if (cli) {
         CommandHost host;
         host.settings_hint = "cli in " + table;
+        host.timeout = command_timeout;
+        host.no_slurm_hint =
+            "point cli in " + table + " at a login node of the cluster, or set SLURM_CONF there";
         if (*cli == "local") {
             host.name = "this machine";
         } else {

@@ -68,10 +68,34 @@ void add_clusters(Context& ctx, std::vector<Candidate>& out, bool instances) {
     }
 }
 
+// A shell waits on these: one short try at the queue, then nothing offered.
+constexpr std::chrono::milliseconds k_queue_patience{2000};
+
+void add_jobs(Context& ctx, std::vector<Candidate>& out) {
+    ctx.scheduler_patience = k_queue_patience;
+    for (const auto& j : ctx.scheduler().jobs()) {
+        std::string d = j.state + " " + j.partition;
+        if (!j.name.empty()) d += " " + j.name;
+        out.push_back({j.id, d});
+    }
+}
+
+void add_partitions(Context& ctx, std::vector<Candidate>& out) {
+    ctx.scheduler_patience = k_queue_patience;
+    for (const auto& p : ctx.scheduler().partitions()) {
+        std::string d = p.state + ", " + std::to_string(p.nodes) + " nodes";
+        if (p.gpus_total > 0) d += ", " + std::to_string(p.gpus_total) + " GPUs";
+        if (p.is_default) d += ", default";
+        out.push_back({p.name, d});
+    }
+}
+
 // Values for a placeholder type name, as set with ->type_name() in the command files.
 void add_values(Context& ctx, const std::string& type_name, std::vector<Candidate>& out) {
     if (type_name == "CLUSTER") return add_clusters(ctx, out, false);
     if (type_name == "INSTANCE|CLUSTER") return add_clusters(ctx, out, true);
+    if (type_name == "JOB") return add_jobs(ctx, out);
+    if (type_name == "PARTITION") return add_partitions(ctx, out);
     if (type_name == "PROVIDER") {
         for (const auto& n : core::provider_names())
             out.push_back({n, "provider"});
@@ -122,9 +146,15 @@ std::vector<Candidate> complete(Context& ctx, CLI::App* root,
     std::size_t positional_index = 0;
     const CLI::Option* pending_value = nullptr;
     bool after_dashdash = false;
+    // The queue and the types to offer depend on these, wherever they are on the line.
+    auto note_global = [&ctx](const CLI::Option* opt, const std::string& value) {
+        if (opt->check_lname("profile")) ctx.global.profile = value;
+        if (opt->check_lname("cluster")) ctx.global.cluster = value;
+    };
     for (std::size_t k = 0; k + 1 < words.size(); ++k) {
         const std::string& w = words[k];
         if (pending_value) {
+            note_global(pending_value, w);
             pending_value = nullptr;
             continue;
         }
@@ -135,7 +165,9 @@ std::vector<Candidate> complete(Context& ctx, CLI::App* root,
         if (!after_dashdash && w.size() > 1 && w[0] == '-') {
             const std::string name = w.substr(0, w.find('='));
             const CLI::Option* opt = find_option(app, name);
-            if (opt && takes_value(opt) && w.find('=') == std::string::npos) pending_value = opt;
+            const auto eq = w.find('=');
+            if (opt && takes_value(opt) && eq == std::string::npos) pending_value = opt;
+            if (opt && eq != std::string::npos) note_global(opt, w.substr(eq + 1));
             continue;
         }
         if (!after_dashdash && positional_index == 0) {

@@ -52,7 +52,9 @@ void run_queue_clear(Context& ctx, const std::string& partition) {
 void register_queue_clear(CLI::App& parent, Context& ctx) {
     auto partition = std::make_shared<std::string>();
     auto* cmd = parent.add_subcommand("clear", "Cancel every pending job of a partition");
-    cmd->add_option("PARTITION", *partition, "Partition (queue)")->required();
+    cmd->add_option("PARTITION", *partition, "Partition (queue)")
+        ->required()
+        ->type_name("PARTITION");
     cmd->callback(
         [&ctx, partition] { ctx.run = [&ctx, partition] { run_queue_clear(ctx, *partition); }; });
 }

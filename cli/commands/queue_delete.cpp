@@ -29,7 +29,7 @@ void register_queue_delete(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand(
         "delete",
         "Delete a partition (queue) that has no pending or running jobs; needs Slurm admin");
-    cmd->add_option("PARTITION", *name, "Partition to delete")->required();
+    cmd->add_option("PARTITION", *name, "Partition to delete")->required()->type_name("PARTITION");
     cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { run_queue_delete(ctx, *name); }; });
 }
 

@@ -29,7 +29,7 @@ void run_queue_info(Context& ctx, const std::string& id) {
 void register_queue_info(CLI::App& parent, Context& ctx) {
     auto id = std::make_shared<std::string>();
     auto* cmd = parent.add_subcommand("info", "Show one job");
-    cmd->add_option("JOB", *id, "Job id")->required();
+    cmd->add_option("JOB", *id, "Job id")->required()->type_name("JOB");
     cmd->callback([&ctx, id] { ctx.run = [&ctx, id] { run_queue_info(ctx, *id); }; });
 }
 

@@ -92,7 +92,7 @@ CLI::App* register_job_action(CLI::App& parent, Context& ctx, JobAction action) 
     auto ids = std::make_shared<std::vector<std::string>>();
     auto a = std::make_shared<JobAction>(std::move(action));
     auto* cmd = parent.add_subcommand(a->name, a->description);
-    cmd->add_option("JOB", *ids, "Job ids")->required();
+    cmd->add_option("JOB", *ids, "Job ids")->required()->type_name("JOB");
     cmd->callback([&ctx, a, ids] { ctx.run = [&ctx, a, ids] { run_action(ctx, *a, *ids); }; });
     return cmd;
 }

@@ -25,7 +25,7 @@ void register_queue_rename(CLI::App& parent, Context& ctx) {
     auto o = std::make_shared<RenameOptions>();
     auto* cmd = parent.add_subcommand(
         "rename", "Rename a partition (queue); its pending jobs go with it; needs Slurm admin");
-    cmd->add_option("OLD", o->from, "Partition to rename")->required();
+    cmd->add_option("OLD", o->from, "Partition to rename")->required()->type_name("PARTITION");
     cmd->add_option("NEW", o->to, "Its new name")->required();
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_rename(ctx, *o); }; });
 }

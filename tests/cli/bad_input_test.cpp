@@ -47,6 +47,13 @@ TEST_CASE("usage errors exit 2", "[cli][errors]") {
     expect_error(g, {"cluster", "create", "1xH100"}, 2);  // no key at all
     expect_error(g, {"cluster", "create", "1xH100", "--provider", "nosuch", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "1xH100", "--profile", "nosuch", "-i", key}, 2);
+    // A queue-only profile (an existing Slurm cluster) makes no clusters, and says so.
+    g.write_config("[profiles.hpc]\nscheduler = \"slurm\"\nurl = \"http://127.0.0.1:9\"\n");
+    const auto queue_only = g.run({"cluster", "create", "1xH100", "--profile", "hpc", "-i", key});
+    CHECK(queue_only.code == 2);
+    CHECK(queue_only.err.find("profile 'hpc' is a queue only") != std::string::npos);
+    CHECK(g.run({"cluster", "list", "--refresh"}).code == 0);  // and is no account to look at
+    g.write_config("");
     expect_error(g, {"cluster", "create"}, 2);
     expect_error(g, {"cluster", "list", "--status", "SLEEPING"}, 2);
     expect_error(g, {"cluster", "list", "--sort", "color"}, 2);

@@ -26,6 +26,13 @@ provider = "lambda"
 api_key_env = "LAMBDA_KEY"
 file_systems = ["data", "models"]
 launch_interval = "500ms"
+[profiles.hpc]
+scheduler = "slurm"
+url = "http://login1:6820"
+[profiles.both]
+scheduler = "slurm"
+provider = "local"
+[profiles.plain]
 )",
                                        "test.toml");
     CHECK(c.provider_settings("local").integer("max_instances") == 12);
@@ -40,6 +47,10 @@ launch_interval = "500ms"
     CHECK(p->settings.duration("poll_interval", std::chrono::seconds(5)) ==
           std::chrono::seconds(5));
     CHECK_FALSE(c.profile("nope"));
+    // A scheduler and no provider: a queue only, not the default provider's.
+    CHECK(c.profile("hpc")->provider.empty());
+    CHECK(c.profile("both")->provider == "local");
+    CHECK(c.profile("plain")->provider == "local");
     // Wrong shapes name the key.
     const auto bad = core::Config::parse(
         "[profiles.x]\nfile_systems = \"data\"\nlaunch_interval = 5\n", "t.toml");

@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "core/files.hpp"
+#include "core/process.hpp"
+#include "core/text.hpp"
 #include "tests/support/support.hpp"
 
 namespace {
@@ -75,6 +77,20 @@ TEST_CASE("cluster slurm: a multi-node cluster runs Slurm / jobs run on its work
     const auto out = on_jumphost(g, id, "cat slurm-" + job + ".out");
     CHECK((out == "8\n" + id + "-0\n" || out == "8\n" + id + "-1\n"));
 
+    // The cluster's Slurm is its own: renaming its default partition (which would disturb the
+    // shared test cluster) moves the pending jobs and the Default flag to the new name.
+    const auto held = g.ok({"queue", "submit", "--cluster", id, "--hold", "--wrap", "true", "-q"});
+    const std::string pending = held.out.substr(0, held.out.find('\n'));
+    CHECK(on_jumphost(g, id, "scontrol show partition gpu").find("Default=YES") !=
+          std::string::npos);
+    g.ok({"queue", "rename", "--cluster", id, "gpu", "main"});
+    const auto main_partition = on_jumphost(g, id, "scontrol show partition main --oneliner");
+    CHECK(main_partition.find("Default=YES") != std::string::npos);
+    CHECK(main_partition.find("Nodes=" + id + "-[0-1]") != std::string::npos);
+    CHECK(on_jumphost(g, id, "sinfo -h -o %R") == "main\n");
+    CHECK(on_jumphost(g, id, "squeue -h -j " + pending + " -o %P") == "main\n");
+    g.ok({"queue", "cancel", "--cluster", id, pending, "--yes"});
+
     // Bad uses of --cluster.
     CHECK(g.run({"queue", "list", "--cluster", id, "--profile", "x"}).code == 2);
     CHECK(g.run({"queue", "list", "--cluster", "nosuchcluster"}).code == 3);
@@ -107,5 +123,52 @@ TEST_CASE("cluster slurm: submit --teardown destroys the cluster once the job ha
     CHECK(c["status"] == "DESTROYED");
     CHECK(c["end_reason"] == "job teardown");
     CHECK(c["end_detail"] == "job " + job + " ended");
+    CHECK(g.sandbox_processes().empty());
+}
+
+TEST_CASE("cluster slurm: without slurmctld a cluster comes up without Slurm and says why",
+          "[local][slurm]") {
+    require_slurm();
+    if (!test::have_program("unshare")) test::skip("unshare (util-linux) is not installed");
+    test::Grid g;
+    test::TempDir dir;
+    // slurmctld hidden behind a file that cannot run, in a mount namespace of this test's own:
+    // the machine keeps its Slurm. The cluster lives and ends inside that namespace, where its
+    // network namespace is mounted.
+    const auto hidden = dir.path() / "not-slurmctld";
+    core::write_file(hidden, "", 0644);
+    const std::string script = R"(
+mount --bind "$1" /usr/sbin/slurmctld || exit 77
+grid=$2
+id=$("$grid" cluster create 1xH100 -n 2 -i "$4" -q 2> "$3/create.err") || { cat "$3/create.err"; exit 1; }
+echo "$id" > "$3/id"
+"$grid" cluster info "$id" -o json > "$3/info.json"
+"$grid" queue nodes --cluster "$id" > /dev/null 2> "$3/nodes.err"
+echo $? > "$3/nodes.rc"
+"$grid" cluster destroy "$id" --yes > /dev/null
+)";
+    core::RunOptions o;
+    o.env = g.env();
+    o.timeout = std::chrono::seconds(180);
+    const auto r =
+        core::run({"unshare", "--mount", "--propagation", "private", "bash", "-c", script, "bash",
+                   hidden.string(), GRID_BINARY, dir.path().string(), g.pubkey().string()},
+                  o);
+    if (r.exit_code == 77) test::skip("cannot hide slurmctld here: " + r.err);
+    INFO(r.out << r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string id = core::trim(*core::read_file(dir.path() / "id"));
+    CHECK(core::read_file(dir.path() / "create.err") ==
+          "grid: warning: cluster " + id +
+              " runs without Slurm: slurmctld not installed (apt-get install slurmctld)\n");
+    const auto info = nlohmann::json::parse(*core::read_file(dir.path() / "info.json"));
+    CHECK(info["status"] == "RUNNING");
+    CHECK(info["instances"].size() == 3);
+    // Its queue is not there, and grid says why rather than what ssh or sinfo printed.
+    const std::string nodes_err = *core::read_file(dir.path() / "nodes.err");
+    INFO(nodes_err);
+    CHECK(core::trim(*core::read_file(dir.path() / "nodes.rc")) == "5");
+    CHECK(nodes_err.find("runs no Slurm") != std::string::npos);
+    CHECK(g.ok({"cluster", "info", id, "-o", "json"}).json()["status"] == "DESTROYED");
     CHECK(g.sandbox_processes().empty());
 }

@@ -1,12 +1,16 @@
 // The queue commands against a real Slurm (the ctest fixture `slurm`), with Slurm's own squeue
 // as the oracle, and slurmrestd's replies read by backends/slurm.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "backends/slurm/job_cache.hpp"
@@ -276,6 +280,67 @@ TEST_CASE("slurm: queue info matches scontrol / unknown jobs", "[slurm]") {
     CHECK(missing.code == 3);
     CHECK(missing.err.find("no such job") != std::string::npos);
     CHECK(w.grid.run(w.hpc({"queue", "info", "abc"})).code == 2);
+}
+
+TEST_CASE("slurm: completion offers the queue's jobs and partitions / waits 2 s at most",
+          "[slurm]") {
+    World w;
+    const auto id = w.submit("complete", {"-H", "-p", "debug", "--wrap", "true"});
+    auto offered = [&](std::vector<std::string> words) {
+        words.insert(words.begin(), "__complete");
+        std::map<std::string, std::string> out;
+        std::istringstream lines(w.grid.ok(words).out);
+        for (std::string line; std::getline(lines, line);) {
+            const auto tab = line.find('\t');
+            out[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
+        }
+        return out;
+    };
+    for (const std::string verb : {"cancel", "release", "info", "top"}) {
+        const auto jobs = offered({"queue", verb, "--profile", "hpc", ""});
+        REQUIRE(jobs.count(id));
+        CHECK(jobs.at(id) == "PENDING debug " + w.prefix + "-complete");
+    }
+    CHECK(offered({"queue", "cancel", "--profile=cmd", id}).count(id));  // Slurm's commands
+    // Partitions, for options and arguments alike, as sinfo names them.
+    std::set<std::string> names;
+    std::istringstream sinfo(w.slurm.run({"sinfo", "-h", "-o", "%R"}));
+    for (std::string n; std::getline(sinfo, n);)
+        names.insert(n);
+    for (auto words : std::vector<std::vector<std::string>>{
+             {"queue", "list", "--profile", "hpc", "-p", ""},
+             {"queue", "submit", "--profile", "hpc", "--partition", ""},
+             {"queue", "delete", "--profile", "hpc", ""},
+             {"queue", "rename", "--profile", "hpc", ""}}) {
+        std::set<std::string> got;
+        for (const auto& [name, d] : offered(words))
+            got.insert(name);
+        INFO(words[1]);
+        CHECK(got == names);
+    }
+    // No profile, or a slurmrestd that takes the connection and never answers: nothing
+    // offered, within the 2 s a shell is given, not the profile's 30 s.
+    CHECK(w.grid.ok({"__complete", "queue", "cancel", ""}).out.empty());
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 8) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+    test::Grid g;
+    g.add_env("GRID_TEST_SLURM_TOKEN=" + w.slurm.token());
+    g.write_config("[profiles.mute]\nscheduler = \"slurm\"\nurl = \"http://127.0.0.1:" +
+                   std::to_string(ntohs(addr.sin_port)) +
+                   "\"\ntoken_env = \"GRID_TEST_SLURM_TOKEN\"\ntimeout = \"30s\"\n");
+    const auto started = std::chrono::steady_clock::now();
+    const auto mute = g.run({"__complete", "queue", "cancel", "--profile", "mute", ""});
+    const auto took = std::chrono::steady_clock::now() - started;
+    ::close(listener);
+    CHECK(mute.code == 0);
+    CHECK(mute.out.empty());
+    CHECK(took < std::chrono::seconds(10));
 }
 
 TEST_CASE("slurm: a bad token is exit 6, an unreachable slurmrestd exit 5", "[slurm]") {
