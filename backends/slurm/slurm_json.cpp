@@ -179,7 +179,8 @@ core::Job make_job(JobFields& f) {
     return job;
 }
 
-// One job object, its other fields passed over; the cursor is at its value.
+// One job object, already entered, read to its end; the fields grid does not show are passed
+// over.
 core::Job read_job(JsonCursor& c) {
     JobFields f;
     for (std::string_view key; c.member(key);) {
