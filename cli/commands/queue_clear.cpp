@@ -14,16 +14,19 @@ namespace {
 
 void run_queue_clear(Context& ctx, const std::string& partition) {
     core::Scheduler& s = ctx.scheduler();
-    bool known = false;
-    for (const auto& p : s.partitions())
-        known = known || p.name == partition;
-    if (!known)
-        throw core::Error(core::ErrorKind::NotFound, "no partition " + partition,
-                          "list them with: grid queue partitions");
     std::vector<std::string> ids;
     for (const auto& j : s.jobs())
         if (j.partition == partition && core::job_category(j.state) == core::JobCategory::Pending)
             ids.push_back(j.id);
+    // Only a partition with no pending job is looked up: a misspelt name is an error, not
+    // an empty queue. (Partitions cost two requests: their list and the nodes' GPUs.)
+    if (ids.empty()) {
+        const auto partitions = s.partitions();
+        if (std::none_of(partitions.begin(), partitions.end(),
+                         [&](const core::Partition& p) { return p.name == partition; }))
+            throw core::Error(core::ErrorKind::NotFound, "no partition " + partition,
+                              "list them with: grid queue partitions");
+    }
     if (!ids.empty() &&
         !ctx.confirm("cancel the " + std::to_string(ids.size()) + " pending job" +
                          (ids.size() == 1 ? "" : "s") + " of partition " + partition,

@@ -568,7 +568,10 @@ TEST_CASE("slurm: queue clear cancels the pending jobs of one partition only", "
 
     CHECK(w.grid.run(w.hpc({"queue", "clear", part})).code == 2);  // not confirmed
     CHECK(scontrol_job(w.slurm, p1).at("JobState") == "PENDING");
-    const auto out = w.grid.ok(w.hpc({"queue", "clear", part, "--yes", "-q"})).out;
+    const auto cleared = w.grid.ok(w.hpc({"-vv", "queue", "clear", part, "--yes", "-q"}));
+    const auto& out = cleared.out;
+    // Pending jobs found: the partition exists, and its list is not asked for.
+    CHECK(cleared.err.find("/partitions") == std::string::npos);
     CHECK(out.find(p1 + "\n") != std::string::npos);
     CHECK(out.find(p2 + "\n") != std::string::npos);
     CHECK(scontrol_job(w.slurm, p1).at("JobState") == "CANCELLED");
@@ -578,6 +581,7 @@ TEST_CASE("slurm: queue clear cancels the pending jobs of one partition only", "
     w.slurm.run({"scancel", running});
     w.slurm.wait_state(running, {"CANCELLED", "COMPLETED"});
     CHECK(w.grid.run(w.hpc({"queue", "clear", "no-such-partition", "--yes"})).code == 3);
+    CHECK(w.grid.run(w.hpc({"queue", "clear", part, "--yes"})).code == 0);  // empty: nothing to do
 }
 
 TEST_CASE("slurm: queue list --watch redraws on a terminal until Ctrl-C", "[slurm][terminal]") {
