@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/slurm/job_cache.hpp"
 #include "bench/measure.hpp"
 #include "core/files.hpp"
 #include "core/process.hpp"
@@ -129,14 +130,10 @@ int main(int argc, char** argv) {
     const fs::path cache = state / "slurm" / "cache";
     // The question a warm list asks: the time of the list grid kept last.
     auto unchanged_url = [&] {
-        for (const auto& e : fs::directory_iterator(cache)) {
-            const auto text = core::read_file(e.path()).value_or("");
-            std::istringstream lines(text);
-            std::string line;
-            for (int k = 0; k < 3; ++k)
-                std::getline(lines, line);  // format, owner, time
-            return jobs_url + "?update_time=" + line.substr(0, line.find('\t'));
-        }
+        for (const auto& e : fs::directory_iterator(cache))
+            if (const auto t =
+                    backends::slurm::read_job_cache_time(e.path(), env["SLURMRESTD_URL"] + " root"))
+                return jobs_url + "?update_time=" + std::to_string(*t);
         return jobs_url;
     };
     auto cold = [&](std::vector<std::string> args, long* rss) {

@@ -68,11 +68,7 @@ void add_clusters(Context& ctx, std::vector<Candidate>& out, bool instances) {
     }
 }
 
-// A shell waits on these: one short try at the queue, then nothing offered.
-constexpr std::chrono::milliseconds k_queue_patience{2000};
-
 void add_jobs(Context& ctx, std::vector<Candidate>& out) {
-    ctx.scheduler_patience = k_queue_patience;
     for (const auto& j : ctx.scheduler().jobs()) {
         std::string d = j.state + " " + j.partition;
         if (!j.name.empty()) d += " " + j.name;
@@ -81,7 +77,6 @@ void add_jobs(Context& ctx, std::vector<Candidate>& out) {
 }
 
 void add_partitions(Context& ctx, std::vector<Candidate>& out) {
-    ctx.scheduler_patience = k_queue_patience;
     for (const auto& p : ctx.scheduler().partitions()) {
         std::string d = p.state + ", " + std::to_string(p.nodes) + " nodes";
         if (p.gpus_total > 0) d += ", " + std::to_string(p.gpus_total) + " GPUs";
@@ -211,6 +206,8 @@ std::vector<Candidate> complete(Context& ctx, CLI::App* root,
 }  // namespace
 
 void run_complete(Context& ctx, CLI::App& root, std::vector<std::string> words) {
+    // A shell waits on the candidates: one short try at a queue, then nothing offered.
+    ctx.scheduler_patience = std::chrono::milliseconds(2000);
     if (!words.empty() && words.front() == "--") words.erase(words.begin());
     if (words.empty()) words.push_back("");
     try {
