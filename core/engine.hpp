@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/model.hpp"
 #include "core/observer.hpp"
@@ -46,7 +47,9 @@ class Engine {
   public:
     static constexpr int k_max_nodes = 256;
 
-    Engine(Store& store, const Config& config, Paths paths, Observer& observer);
+    // `clock` is a seam for tests; grid itself runs on the machine's clocks.
+    Engine(Store& store, const Config& config, Paths paths, Observer& observer,
+           Clock& clock = system_clock());
     ~Engine();
 
     // argv prefix that runs the TTL watchdog; the cluster id is appended. Empty: no watchdog

@@ -1,0 +1,255 @@
+// create: plan a cluster, launch its instances, wait until every node is RUNNING.
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/duration.hpp"
+#include "core/engine_impl.hpp"
+#include "core/errors.hpp"
+#include "core/files.hpp"
+#include "core/ids.hpp"
+#include "core/ssh.hpp"
+#include "core/text.hpp"
+
+namespace core {
+
+namespace {
+
+bool valid_label_key(const std::string& k) {
+    if (k.empty() || k.size() > 63) return false;
+    for (char c : k)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-' &&
+            c != '/')
+            return false;
+    return true;
+}
+
+}  // namespace
+
+Cluster Engine::plan(const CreateRequest& r) {
+    if (r.nodes < 1 || r.nodes > k_max_nodes)
+        throw Error(ErrorKind::Usage, "-n must be between 1 and " + std::to_string(k_max_nodes) +
+                                          ", not " + std::to_string(r.nodes));
+    if (!r.container.empty() && r.nodes > 1)
+        throw Error(ErrorKind::Usage, "--container is for single-node clusters only",
+                    "drop --container, or create with -n 1");
+    if (!r.name.empty() && !is_valid_name(r.name))
+        throw Error(ErrorKind::Usage, "invalid name '" + r.name + "'",
+                    "use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+    for (const auto& [k, v] : r.labels)
+        if (!valid_label_key(k))
+            throw Error(ErrorKind::Usage, "invalid label key '" + k + "'",
+                        "use --label KEY=VALUE with KEY of letters, digits, . _ - /");
+    if (!r.group.empty()) {
+        const auto colon = r.group.find(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == r.group.size())
+            throw Error(ErrorKind::Usage, "invalid group '" + r.group + "'",
+                        "use --group CATEGORY:GROUP");
+    }
+    if (r.public_keys.empty())
+        throw Error(ErrorKind::Usage, "no SSH public key for the cluster",
+                    "pass -i ~/.ssh/id_ed25519.pub, or register one with: grid me sshkey "
+                    "~/.ssh/id_ed25519.pub");
+
+    const Target t = target(r.provider, r.profile);
+    Provider& p = m_impl->provider(t);
+    const Capabilities caps = p.capabilities();
+    if (r.nodes > 1 && !caps.multi_node)
+        throw Error(ErrorKind::Usage, "provider " + t.provider + " has no multi-node clusters");
+    if (!r.region.empty() && !caps.regions)
+        throw Error(ErrorKind::Usage, "provider " + t.provider + " has no regions",
+                    "drop --region");
+    if (!r.container.empty() && !caps.containers)
+        throw Error(ErrorKind::Usage, "provider " + t.provider + " does not run containers",
+                    "drop --container");
+    const auto catalog = p.catalog();
+    const auto type = std::find_if(catalog.begin(), catalog.end(), [&](const InstanceType& it) {
+        return lower(it.name) == lower(r.type);
+    });
+    if (type == catalog.end()) {
+        std::string names;
+        for (const auto& it : catalog)
+            names += (names.empty() ? "" : ", ") + it.name;
+        throw Error(ErrorKind::Usage,
+                    "unknown instance type '" + r.type + "' for provider " + t.provider,
+                    "types: " + names + " (see: grid types --provider " + t.provider + ")");
+    }
+    if (r.nodes > 1 && !type->multi_node)
+        throw Error(ErrorKind::Usage, type->name + " is single-node only on " + t.provider);
+
+    Cluster c;
+    c.id = new_cluster_id();
+    c.name = r.name;
+    c.provider = t.provider;
+    c.profile = t.profile;
+    c.region = r.region;
+    c.type = type->name;
+    c.nodes = r.nodes;
+    c.container = r.container;
+    c.group = r.group;
+    c.labels = r.labels;
+    c.created_at = m_impl->clock.unix_now();
+    if (r.ttl) c.expires_at = c.created_at + r.ttl->count();
+    auto add = [&](Role role, int index) {
+        Instance i;
+        i.id = instance_name(c.id, role, index);
+        i.cluster_id = c.id;
+        i.role = role;
+        i.index = index;
+        i.state = State::Pending;
+        if (role == Role::Worker) {
+            i.gpu_model = type->gpu_model;
+            i.gpu_count = type->gpu_count;
+        }
+        c.instances.push_back(i);
+    };
+    if (c.multi_node()) add(Role::Jumphost, -1);
+    for (int n = 0; n < r.nodes; ++n)
+        add(Role::Worker, n);
+    return c;
+}
+
+Cluster Engine::create(const CreateRequest& r) {
+    Impl& m = *m_impl;
+    Cluster c = plan(r);
+    m.store.insert_cluster(c);
+    m.observer.on_progress("cluster " + c.id + ": " + std::to_string(c.nodes) + " x " + c.type +
+                           " on " + c.provider);
+
+    const SshFiles files = ssh_files(m.paths, c.id);
+    generate_keypair(files.key, "grid-cluster-" + c.id);
+    const auto cluster_key = read_file(files.key.string() + ".pub");
+    m.start_watchdog(c);
+
+    std::vector<LaunchRequest> requests;
+    for (const auto& i : c.instances) {
+        LaunchRequest q;
+        q.name = i.id;
+        q.cluster_id = c.id;
+        q.role = i.role;
+        q.type = c.type;
+        q.region = c.region;
+        q.authorized_keys = r.public_keys;
+        if (cluster_key) {
+            q.cluster_key = first_line(*cluster_key);
+            q.authorized_keys.push_back(q.cluster_key);
+        }
+        requests.push_back(std::move(q));
+    }
+    Provider& p = m.provider(m.target_of(c));
+    try {
+        if (interrupted()) throw Error(ErrorKind::Interrupted, "interrupted");
+        m.observer.on_progress("launching " + std::to_string(requests.size()) + " instances");
+        p.launch(requests, [&](const std::string& name, const std::string& provider_id) {
+            const Instance* i = find_instance(c, name);
+            if (!i) return;
+            Instance updated = *i;
+            updated.provider_id = provider_id;
+            m.store.update_instance_endpoint(updated);
+            if (!m.move(*i, State::Provisioning, "capacity found")) {
+                // Destroyed while we were launching: do not leave the new machine behind.
+                const std::string ids[] = {provider_id};
+                p.terminate(ids);
+                const Cluster now = m.load(c.id);
+                if (const Instance* f = find_instance(now, name);
+                    f && f->state == State::Destroying)
+                    m.move(*f, State::Destroyed, "terminated right after launch");
+            }
+        });
+    } catch (const Error& e) {
+        const Cluster now = m.load(c.id);
+        const bool was_interrupted = e.kind() == ErrorKind::Interrupted;
+        for (const auto& i : now.instances)
+            if (i.state == State::Pending)
+                m.move(i, State::Failed, was_interrupted ? "interrupted" : e.what());
+        m.store.set_end_reason(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed,
+                               e.what());
+        // The cleanup must not be cut short by the Ctrl-C that asked for it; a second one
+        // still stops it, and then the instances stay recorded for `grid cluster destroy`.
+        if (was_interrupted) set_interrupted(false);
+        // Whatever did launch before the failure goes away again.
+        m.destroy(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed, e.what(),
+                  true);
+        if (was_interrupted) throw;
+        throw Error(e.kind(), "cluster " + c.id + " failed: " + e.what(), e.hint());
+    }
+    // Destroyed by someone else while launching: wait for the provider, and say so.
+    const Cluster launched = m.load(c.id);
+    if (std::any_of(launched.instances.begin(), launched.instances.end(), [](const Instance& i) {
+            return i.state == State::Destroying || i.state == State::Destroyed;
+        })) {
+        m.wait_for(c.id, std::chrono::minutes(10), true);
+        throw Error(ErrorKind::InvalidState,
+                    "cluster " + c.id + " was destroyed while being created");
+    }
+    m.observer.on_progress("launched; waiting for every node to answer ssh");
+    if (!r.wait) return m.load(c.id);
+    return wait_running(c.id, r.timeout);
+}
+
+Cluster Engine::wait_running(const std::string& id, std::chrono::seconds timeout) {
+    Impl& m = *m_impl;
+    Cluster c;
+    try {
+        c = m.wait_for(id, timeout, false);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::Interrupted) throw;
+        set_interrupted(false);  // the cleanup below must not be cut short too
+        m.destroy(id, EndReason::Interrupted, "interrupted while waiting", true);
+        throw;
+    }
+    const State s = c.status();
+    if (s == State::Failed) {
+        std::string why;
+        for (const auto& i : c.instances)
+            if (i.state == State::Failed) why = i.id + ": " + i.state_reason;
+        m.destroy(c.id, EndReason::Failed, why, true);
+        throw Error(ErrorKind::Provider, "cluster " + c.id + " failed: " + why,
+                    "its instances were released; see: grid cluster info " + c.id);
+    }
+    if (s == State::Destroying || s == State::Destroyed)
+        throw Error(ErrorKind::InvalidState,
+                    "cluster " + c.id + " was destroyed while being created");
+    return c;
+}
+
+// Polls until nothing is left in a transitional state of the kind waited for.
+Cluster Engine::Impl::wait_for(const std::string& id, std::chrono::seconds timeout,
+                               bool destroying) {
+    const auto deadline = clock.now() + timeout;
+    Cluster c = load(id);
+    Provider& p = provider(target_of(c));
+    while (true) {
+        if (interrupted() && !destroying) throw Error(ErrorKind::Interrupted, "interrupted");
+        if (destroying)
+            observe(c);
+        else
+            c = refresh(id);
+        // Ctrl-C during a create means "abort it", even when the last step just finished.
+        if (interrupted() && !destroying) throw Error(ErrorKind::Interrupted, "interrupted");
+        const bool pending =
+            std::any_of(c.instances.begin(), c.instances.end(), [&](const Instance& i) {
+                return destroying ? i.state == State::Destroying
+                                  : (is_live(i.state) && i.state != State::Running);
+            });
+        const State status = c.status();
+        if (!pending) return c;
+        if (!destroying && (status == State::Failed || status == State::Destroying)) return c;
+        if (clock.now() >= deadline) {
+            std::string why;
+            for (const auto& i : c.instances)
+                if (auto it = last_probe_error.find(i.id);
+                    it != last_probe_error.end() && is_live(i.state) && i.state != State::Running)
+                    why = " (" + i.id + ": " + it->second + ")";
+            throw Error(ErrorKind::Timeout,
+                        "cluster " + c.id + " is still " + to_string(status) + " after " +
+                            format_duration(timeout) + why,
+                        destroying ? "check again with: grid cluster info " + c.id
+                                   : "see grid cluster info " + c.id +
+                                         "; remove it with: grid cluster destroy " + c.id);
+        }
+        clock.sleep(p.poll_interval());
+    }
+}
+
+}  // namespace core

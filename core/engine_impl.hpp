@@ -1,0 +1,88 @@
+#pragma once
+
+// The engine's insides, shared by the files that implement its operations (engine_create,
+// engine_observe, engine_configure, engine_destroy, engine_resolve). Not part of the public
+// face: only engine*.cpp include it.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/engine.hpp"
+#include "core/ssh.hpp"
+
+namespace core {
+
+const Instance* find_instance(const Cluster& c, const std::string& id);
+// The node users land on: the jumphost of a multi-node cluster, else the single node.
+const Instance* entry_node(const Cluster& c);
+// The first line of a program's output, without its line end.
+std::string first_line(const std::string& text);
+
+struct ProbeResult {
+    bool ok = false;
+    std::string out;
+    bool rejected = false;  // the node answered but refused the key: waiting will not help
+    std::string error;
+};
+
+struct Engine::Impl {
+    Store& store;
+    const Config& config;
+    Paths paths;
+    Observer& observer;
+    Clock& clock;
+    std::vector<std::string> watchdog_command;
+    std::map<std::string, std::unique_ptr<Provider>> providers;  // by "provider/profile"
+    std::map<std::string, std::string> last_probe_error;         // by instance id
+    // Probes of a node that does not answer yet are spaced out: each costs an ssh handshake.
+    struct Backoff {
+        Clock::Instant next{};
+        std::chrono::milliseconds delay{200};
+    };
+    std::map<std::string, Backoff> probe_backoff;  // by cluster id
+    std::set<std::string> observed_already;
+
+    Impl(Store& s, const Config& c, Paths p, Observer& o, Clock& k)
+        : store(s), config(c), paths(std::move(p)), observer(o), clock(k) {}
+
+    Provider& provider(const Target& t);
+    Target target_of(const Cluster& c) const;
+    Cluster load(const std::string& id) const;
+
+    // The one place the engine changes a state: the store checks the lifecycle table.
+    bool move(const Instance& i, State to, const std::string& reason);
+    void note(const std::string& cluster_id, const std::string& instance_id,
+              const std::string& kind, const std::string& message);
+
+    // engine_create.cpp
+    Cluster wait_for(const std::string& id, std::chrono::seconds timeout, bool destroying);
+
+    // engine_observe.cpp
+    void observed_only(const Instance& i, const Observation& o);
+    void observe(Cluster& c, const std::map<std::string, Observation>* listed = nullptr);
+    Cluster refresh(const std::string& id,
+                    const std::map<std::string, Observation>* listed = nullptr);
+    void refresh_one(const std::string& id, const std::map<std::string, Observation>* listed);
+    std::vector<std::string> refresh_all(const std::string& only_provider);
+    std::vector<std::string> adopt(const Target& t, Provider& p,
+                                   const std::vector<Provider::Discovered>& listed);
+    void adopt_unrecorded_launches(Cluster& c);
+
+    // engine_configure.cpp
+    void configure(Cluster& c);
+    void fail_or_wait(const Cluster& c, const Instance& i, const ProbeResult& p);
+    std::string jumphost_setup_script(const Cluster& c, const SshFiles& files);
+
+    // engine_destroy.cpp
+    void check_expiry(Cluster& c);
+    Cluster destroy(const std::string& id, EndReason reason, const std::string& detail, bool wait);
+    void remove_client_files(const std::string& id);
+    void start_watchdog(const Cluster& c);
+    void stop_watchdog(const std::string& cluster_id);
+};
+
+}  // namespace core
