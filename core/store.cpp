@@ -1,7 +1,5 @@
 #include "core/store.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -10,174 +8,25 @@
 
 #include "core/duration.hpp"
 #include "core/errors.hpp"
+#include "core/schema.hpp"
+#include "core/sqlite.hpp"
 
 namespace core {
+
+using sqlite::exec;
+using sqlite::fail;
+using sqlite::Stmt;
+using sqlite::WriteTx;
 
 namespace {
 
 // Long enough for eight processes creating and destroying at once to queue behind each other.
 constexpr int k_busy_timeout_ms = 30000;
 
-// Each entry moves the schema one version up. Never edit an entry that has shipped: add one.
-constexpr const char* k_migrations[] = {
-    // 1: clusters, instances, events, keys
-    R"sql(
-CREATE TABLE clusters(
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL DEFAULT '',
-  provider TEXT NOT NULL,
-  profile TEXT NOT NULL DEFAULT '',
-  region TEXT NOT NULL DEFAULT '',
-  type TEXT NOT NULL,
-  nodes INTEGER NOT NULL,
-  container TEXT NOT NULL DEFAULT '',
-  grp TEXT NOT NULL DEFAULT '',
-  labels TEXT NOT NULL DEFAULT '{}',
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  expires_at INTEGER,
-  ended_at INTEGER,
-  archived INTEGER NOT NULL DEFAULT 0,
-  end_reason TEXT NOT NULL DEFAULT '',
-  end_detail TEXT NOT NULL DEFAULT '',
-  status TEXT NOT NULL DEFAULT 'PENDING',
-  gpus INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX clusters_name ON clusters(name);
-CREATE TABLE instances(
-  id TEXT PRIMARY KEY,
-  cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
-  role TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  state_reason TEXT NOT NULL DEFAULT '',
-  provider_id TEXT NOT NULL DEFAULT '',
-  public_ip TEXT NOT NULL DEFAULT '',
-  private_ip TEXT NOT NULL DEFAULT '',
-  ssh_port INTEGER NOT NULL DEFAULT 22,
-  ssh_user TEXT NOT NULL DEFAULT '',
-  host_key TEXT NOT NULL DEFAULT '',
-  gpu_model TEXT NOT NULL DEFAULT '',
-  gpu_count INTEGER NOT NULL DEFAULT 0,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX instances_cluster ON instances(cluster_id, idx);
-CREATE TABLE events(
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at_ms INTEGER NOT NULL,
-  cluster_id TEXT NOT NULL,
-  instance_id TEXT NOT NULL DEFAULT '',
-  kind TEXT NOT NULL,
-  from_state TEXT,
-  to_state TEXT,
-  message TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX events_cluster ON events(cluster_id, id);
-CREATE TABLE keys(
-  name TEXT PRIMARY KEY,
-  public_key TEXT NOT NULL UNIQUE,
-  fingerprint TEXT NOT NULL,
-  created_at INTEGER NOT NULL
-);
-)sql",
-};
-static_assert(std::size(k_migrations) == Store::k_schema_version);
-
 std::int64_t now_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
-
-[[noreturn]] void fail(sqlite3* db, const std::string& what) {
-    const int code = db ? sqlite3_errcode(db) : SQLITE_ERROR;
-    std::string message = "state store: " + what + ": " + (db ? sqlite3_errmsg(db) : "unknown");
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        throw Error(ErrorKind::Other, message,
-                    "another grid process held the database for too long; retry");
-    throw Error(ErrorKind::Other, message);
-}
-
-class Stmt {
-  public:
-    Stmt(sqlite3* db, const char* sql) : m_db(db) {
-        if (sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr) != SQLITE_OK) fail(db, "prepare");
-    }
-    ~Stmt() { sqlite3_finalize(m_stmt); }
-    Stmt(const Stmt&) = delete;
-    Stmt& operator=(const Stmt&) = delete;
-
-    Stmt& bind(int i, const std::string& v) {
-        sqlite3_bind_text(m_stmt, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int i, const char* v) { return bind(i, std::string(v)); }
-    Stmt& bind(int i, std::int64_t v) {
-        sqlite3_bind_int64(m_stmt, i, v);
-        return *this;
-    }
-    Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
-    Stmt& bind(int i, std::optional<std::int64_t> v) {
-        if (v) return bind(i, *v);
-        sqlite3_bind_null(m_stmt, i);
-        return *this;
-    }
-
-    // true while there is a row
-    bool step() {
-        const int rc = sqlite3_step(m_stmt);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        fail(m_db, "step");
-    }
-    void run() {
-        while (step()) {
-        }
-    }
-
-    std::string text(int col) const {
-        const auto* p = sqlite3_column_text(m_stmt, col);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)))
-                 : std::string();
-    }
-    std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
-    std::optional<std::int64_t> opt_integer(int col) const {
-        if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
-        return integer(col);
-    }
-
-  private:
-    sqlite3* m_db;
-    sqlite3_stmt* m_stmt = nullptr;
-};
-
-void exec(sqlite3* db, const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string message = err ? err : "exec";
-        sqlite3_free(err);
-        fail(db, message);
-    }
-}
-
-// BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
-// writes can hit SQLITE_BUSY without the busy handler ever being called.
-class WriteTx {
-  public:
-    explicit WriteTx(sqlite3* db) : m_db(db) { exec(db, "BEGIN IMMEDIATE"); }
-    ~WriteTx() {
-        if (!m_done) sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    void commit() {
-        exec(m_db, "COMMIT");
-        m_done = true;
-    }
-
-  private:
-    sqlite3* m_db;
-    bool m_done = false;
-};
 
 std::map<std::string, std::string> parse_labels(const std::string& text) {
     std::map<std::string, std::string> labels;
@@ -303,29 +152,13 @@ Store Store::open(const std::filesystem::path& path) {
     exec(db,
          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304");
 
+    migrate(db, path);
     Store store(std::move(impl));
-    int version = store.schema_version();
-    if (version > k_schema_version)
-        throw Error(ErrorKind::Other,
-                    "state store " + path.string() + " has schema version " +
-                        std::to_string(version) + ", newer than this grid understands (" +
-                        std::to_string(k_schema_version) + ")",
-                    "upgrade grid, or point GRID_STATE_DIR at another directory");
-    if (version < k_schema_version) {
-        WriteTx tx(db);
-        version = store.schema_version();  // another process may have migrated meanwhile
-        for (int v = version; v < k_schema_version; ++v)
-            exec(db, k_migrations[v]);
-        if (version < k_schema_version)
-            exec(db, ("PRAGMA user_version=" + std::to_string(k_schema_version)).c_str());
-        tx.commit();
-    }
     return store;
 }
 
 int Store::schema_version() const {
-    Stmt s(m_impl->db, "PRAGMA user_version");
-    return s.step() ? static_cast<int>(s.integer(0)) : 0;
+    return core::schema_version(m_impl->db);
 }
 
 void Store::insert_cluster(const Cluster& c) {

@@ -23,8 +23,6 @@ struct ClusterQuery {
 // transaction, so concurrent grid processes queue on the busy timeout instead of failing.
 class Store {
   public:
-    static constexpr int k_schema_version = 1;
-
     // Opens (creating if needed) and migrates the database at `path`.
     static Store open(const std::filesystem::path& path);
     ~Store();
