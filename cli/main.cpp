@@ -20,12 +20,16 @@
 
 namespace {
 
-void on_sigint(int) {
-    // The first Ctrl-C asks the running operation to stop and clean up; a second one is
-    // obeyed at once.
+// Ctrl-C, a closed terminal, and a TERM from timeout(1), CI runners or systemd all mean the
+// same: stop the running operation and release what it launched.
+constexpr int k_stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+
+void on_stop_signal(int signal) {
+    // The first one asks the running operation to stop and clean up; a second one is obeyed
+    // at once.
     if (core::interrupted()) {
-        std::signal(SIGINT, SIG_DFL);
-        std::raise(SIGINT);
+        std::signal(signal, SIG_DFL);
+        std::raise(signal);
     }
     core::set_interrupted();
 }
@@ -198,7 +202,8 @@ void add_global_options(CLI::App& app, cli::GlobalOptions& g) {
 int main(int argc, char** argv) {
     // What parsing and opening the store touch, in one go (see core/memory.hpp).
     core::prepare_heap(256 << 10);
-    std::signal(SIGINT, on_sigint);
+    for (const int signal : k_stop_signals)
+        std::signal(signal, on_stop_signal);
     cli::Context ctx;
     ctx.argv0 = argc > 0 ? argv[0] : "grid";
 

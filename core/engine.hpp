@@ -71,7 +71,6 @@ class Engine {
     // they are seen and can be destroyed; their ids are returned. Problems with one account or
     // cluster are warnings, not errors.
     std::vector<std::string> refresh_all(const std::string& provider = {});
-    Cluster wait_running(const std::string& cluster_id, std::chrono::seconds timeout);
     Cluster destroy(const std::string& cluster_id, EndReason reason, const std::string& detail,
                     bool wait);
     // All or nothing: every cluster must have ended (DESTROYED or FAILED with nothing live).

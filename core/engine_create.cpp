@@ -112,35 +112,37 @@ Cluster Engine::plan(const CreateRequest& r) {
 Cluster Engine::create(const CreateRequest& r) {
     Impl& m = *m_impl;
     Cluster c = plan(r);
-    m.store.insert_cluster(c);
+    const Operation op = new_operation(c.id, OperationKind::Create, m.clock);
+    m.store.insert_cluster(c, &op);
+    Ownership owned(m.store, m.clock, op);
     m.observer.on_progress("cluster " + c.id + ": " + std::to_string(c.nodes) + " x " + c.type +
                            " on " + c.provider);
 
-    const SshFiles files = ssh_files(m.paths, c.id);
-    generate_keypair(files.key, "grid-cluster-" + c.id);
-    const auto cluster_key = read_file(files.key.string() + ".pub");
-    m.start_watchdog(c);
-
     std::vector<LaunchRequest> requests;
-    for (const auto& i : c.instances) {
-        LaunchRequest q;
-        q.name = i.id;
-        q.cluster_id = c.id;
-        q.role = i.role;
-        q.type = c.type;
-        q.region = c.region;
-        q.authorized_keys = r.public_keys;
-        if (cluster_key) {
-            q.cluster_key = first_line(*cluster_key);
-            q.authorized_keys.push_back(q.cluster_key);
-        }
-        requests.push_back(std::move(q));
-    }
-    Provider& p = m.provider(m.target_of(c));
+    Provider* p = nullptr;
     try {
+        const SshFiles files = ssh_files(m.paths, c.id);
+        generate_keypair(files.key, "grid-cluster-" + c.id);
+        const auto cluster_key = read_file(files.key.string() + ".pub");
+        m.start_watchdog(c);
+        for (const auto& i : c.instances) {
+            LaunchRequest q;
+            q.name = i.id;
+            q.cluster_id = c.id;
+            q.role = i.role;
+            q.type = c.type;
+            q.region = c.region;
+            q.authorized_keys = r.public_keys;
+            if (cluster_key) {
+                q.cluster_key = first_line(*cluster_key);
+                q.authorized_keys.push_back(q.cluster_key);
+            }
+            requests.push_back(std::move(q));
+        }
+        p = &m.provider(m.target_of(c));
         if (interrupted()) throw Error(ErrorKind::Interrupted, "interrupted");
         m.observer.on_progress("launching " + std::to_string(requests.size()) + " instances");
-        p.launch(requests, [&](const std::string& name, const std::string& provider_id) {
+        p->launch(requests, [&](const std::string& name, const std::string& provider_id) {
             const Instance* i = find_instance(c, name);
             if (!i) return;
             Instance updated = *i;
@@ -149,7 +151,7 @@ Cluster Engine::create(const CreateRequest& r) {
             if (!m.move(*i, State::Provisioning, "capacity found")) {
                 // Destroyed while we were launching: do not leave the new machine behind.
                 const std::string ids[] = {provider_id};
-                p.terminate(ids);
+                p->terminate(ids);
                 const Cluster now = m.load(c.id);
                 if (const Instance* f = find_instance(now, name);
                     f && f->state == State::Destroying)
@@ -157,22 +159,11 @@ Cluster Engine::create(const CreateRequest& r) {
             }
         });
     } catch (const Error& e) {
-        const Cluster now = m.load(c.id);
-        const bool was_interrupted = e.kind() == ErrorKind::Interrupted;
-        for (const auto& i : now.instances)
-            if (i.state == State::Pending)
-                m.move(i, State::Failed, was_interrupted ? "interrupted" : e.what());
-        m.store.set_end_reason(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed,
-                               e.what());
-        // The cleanup must not be cut short by the Ctrl-C that asked for it; a second one
-        // still stops it, and then the instances stay recorded for `grid cluster destroy`.
-        if (was_interrupted) set_interrupted(false);
-        // Whatever did launch before the failure goes away again.
-        m.destroy(c.id, was_interrupted ? EndReason::Interrupted : EndReason::Failed, e.what(),
-                  true);
-        if (was_interrupted) throw;
-        throw Error(e.kind(), "cluster " + c.id + " failed: " + e.what(), e.hint());
+        m.abort_create(c.id, e, owned, "launching");
     }
+    // Every instance launched and set up: from here a look that finds this process gone
+    // finishes the create instead of undoing it.
+    owned.set_resumable();
     // Destroyed by someone else while launching: wait for the provider, and say so.
     const Cluster launched = m.load(c.id);
     if (std::any_of(launched.instances.begin(), launched.instances.end(), [](const Instance& i) {
@@ -184,26 +175,51 @@ Cluster Engine::create(const CreateRequest& r) {
     }
     m.observer.on_progress("launched; waiting for every node to answer ssh");
     if (!r.wait) return m.load(c.id);
-    return wait_running(c.id, r.timeout);
+    return m.wait_running(c.id, r.timeout, owned);
 }
 
-Cluster Engine::wait_running(const std::string& id, std::chrono::seconds timeout) {
-    Impl& m = *m_impl;
+void Engine::Impl::abort_create(const std::string& id, const Error& e, Ownership& owned,
+                                const std::string& stage) {
+    // Taken over by another grid, which took this one for dead: it is that one's now.
+    if (owned.lost())
+        throw Error(ErrorKind::InvalidState,
+                    "cluster " + id + " was taken over by another grid process while " + stage,
+                    "see: grid cluster info " + id);
+    const bool was_interrupted = e.kind() == ErrorKind::Interrupted;
+    // The cleanup must not be cut short by the signal that asked for it; a second one still
+    // stops it, and then the instances stay recorded for `grid cluster destroy`.
+    if (was_interrupted) set_interrupted(false);
+    const Cluster now = load(id);
+    for (const auto& i : now.instances)
+        if (i.state == State::Pending)
+            move(i, State::Failed, was_interrupted ? "interrupted" : e.what());
+    const EndReason reason = was_interrupted ? EndReason::Interrupted : EndReason::Failed;
+    store.set_end_reason(id, reason, e.what());
+    // Whatever did launch before the failure goes away again.
+    destroy(id, reason, e.what(), true);
+    if (owned.stop_requested())
+        throw Error(ErrorKind::InvalidState,
+                    "cluster " + id + " was destroyed by another grid process while " + stage,
+                    "see: grid cluster info " + id);
+    if (was_interrupted) throw Error(ErrorKind::Interrupted, "interrupted while " + stage);
+    throw Error(e.kind(), "cluster " + id + " failed: " + e.what(), e.hint());
+}
+
+Cluster Engine::Impl::wait_running(const std::string& id, std::chrono::seconds timeout,
+                                   Ownership& owned) {
     Cluster c;
     try {
-        c = m.wait_for(id, timeout, false);
+        c = wait_for(id, timeout, false);
     } catch (const Error& e) {
         if (e.kind() != ErrorKind::Interrupted) throw;
-        set_interrupted(false);  // the cleanup below must not be cut short too
-        m.destroy(id, EndReason::Interrupted, "interrupted while waiting", true);
-        throw;
+        abort_create(id, e, owned, "waiting for ssh");
     }
     const State s = c.status();
     if (s == State::Failed) {
         std::string why;
         for (const auto& i : c.instances)
             if (i.state == State::Failed) why = i.id + ": " + i.state_reason;
-        m.destroy(c.id, EndReason::Failed, why, true);
+        destroy(c.id, EndReason::Failed, why, true);
         throw Error(ErrorKind::Provider, "cluster " + c.id + " failed: " + why,
                     "its instances were released; see: grid cluster info " + c.id);
     }
@@ -213,7 +229,6 @@ Cluster Engine::wait_running(const std::string& id, std::chrono::seconds timeout
     return c;
 }
 
-// Polls until nothing is left in a transitional state of the kind waited for.
 Cluster Engine::Impl::wait_for(const std::string& id, std::chrono::seconds timeout,
                                bool destroying) {
     const auto deadline = clock.now() + timeout;

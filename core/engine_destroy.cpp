@@ -17,8 +17,10 @@ namespace fs = std::filesystem;
 
 Cluster Engine::Impl::destroy(const std::string& id, EndReason reason, const std::string& detail,
                               bool wait) {
+    // The reason first, before a create that is stopped for this destroy records its own.
+    store.set_end_reason(id, reason, detail);
+    const auto owned = take_over(id, OperationKind::Destroy);
     Cluster c = load(id);
-    store.set_end_reason(c.id, reason, detail);
     if (reason != EndReason::TtlExpired) stop_watchdog(c.id);
     const std::string why = std::string("destroy requested (") + to_string(reason) + ")";
     for (const auto& i : c.instances)
@@ -31,21 +33,28 @@ Cluster Engine::Impl::destroy(const std::string& id, EndReason reason, const std
             }
         }
     c = load(c.id);
-    adopt_unrecorded_launches(c);
-    // FAILED instances are terminated too: a failed machine may still be billed.
-    std::vector<std::string> ids;
-    for (const auto& i : c.instances)
-        if (!i.provider_id.empty() && i.state != State::Destroyed) ids.push_back(i.provider_id);
-    if (!ids.empty()) provider(target_of(c)).terminate(ids);
-    for (const auto& i : c.instances)
-        if (i.state == State::Destroying && i.provider_id.empty())
-            move(i, State::Destroyed, "never launched");
-    c = load(c.id);
+    release(c);
     if (wait) c = wait_for(c.id, std::chrono::minutes(10), /*destroying=*/true);
     if (!std::any_of(c.instances.begin(), c.instances.end(),
                      [](const Instance& i) { return is_live(i.state); }))
         remove_client_files(c.id);
     return c;
+}
+
+void Engine::Impl::release(Cluster& c) {
+    adopt_unrecorded_launches(c);
+    Provider& p = provider(target_of(c));
+    // FAILED instances are terminated too: a failed machine may still be billed.
+    std::vector<std::string> ids;
+    for (const auto& i : c.instances)
+        if (!i.provider_id.empty() && i.state != State::Destroyed) ids.push_back(i.provider_id);
+    if (!ids.empty()) p.terminate(ids);
+    // Whatever the records say: a launch cut short may have left more than they know of.
+    p.sweep(c.id);
+    for (const auto& i : c.instances)
+        if (i.state == State::Destroying && i.provider_id.empty())
+            move(i, State::Destroyed, "never launched");
+    c = load(c.id);
 }
 
 void Engine::Impl::check_expiry(Cluster& c) {
@@ -101,8 +110,10 @@ Cluster Engine::destroy(const std::string& id, EndReason reason, const std::stri
     const bool anything =
         std::any_of(c.instances.begin(), c.instances.end(),
                     [](const Instance& i) { return is_live(i.state) || i.state == State::Failed; });
-    if (!anything) return c;
-    return m_impl->destroy(id, reason, detail, wait);
+    if (anything) return m_impl->destroy(id, reason, detail, wait);
+    // Ended: still nothing of it may be left behind, whatever was recorded.
+    m_impl->provider(m_impl->target_of(c)).sweep(c.id);
+    return c;
 }
 
 void Engine::archive(const std::vector<std::string>& ids) {

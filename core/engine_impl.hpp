@@ -12,6 +12,8 @@
 
 #include "core/clock.hpp"
 #include "core/engine.hpp"
+#include "core/errors.hpp"
+#include "core/ownership.hpp"
 #include "core/ssh.hpp"
 
 namespace core {
@@ -60,6 +62,10 @@ struct Engine::Impl {
 
     // engine_create.cpp
     Cluster wait_for(const std::string& id, std::chrono::seconds timeout, bool destroying);
+    Cluster wait_running(const std::string& id, std::chrono::seconds timeout, Ownership& owned);
+    // Releases what a failed or interrupted create launched, and says why it ended.
+    [[noreturn]] void abort_create(const std::string& id, const Error& error, Ownership& owned,
+                                   const std::string& stage);
 
     // engine_observe.cpp
     void observed_only(const Instance& i, const Observation& o);
@@ -80,9 +86,23 @@ struct Engine::Impl {
     // engine_destroy.cpp
     void check_expiry(Cluster& c);
     Cluster destroy(const std::string& id, EndReason reason, const std::string& detail, bool wait);
+    // Terminates every instance with a provider id that is not DESTROYED, and sweeps up what
+    // the provider holds for the cluster beyond them.
+    void release(Cluster& c);
     void remove_client_files(const std::string& id);
     void start_watchdog(const Cluster& c);
     void stop_watchdog(const std::string& cluster_id);
+
+    // engine_ownership.cpp
+    // Owns the cluster for `kind`: a live owner is asked to stop (a destroy is let finish) and
+    // waited for, within a bound; then the cluster is taken from it.
+    std::unique_ptr<Ownership> take_over(const std::string& id, OperationKind kind);
+    // Finishes the work of an owner that died: an interrupted create is released and FAILED,
+    // or resumed where it had launched and set up every node; a destroy is carried on.
+    Cluster recover(const std::string& id, const Operation& dead,
+                    const std::map<std::string, Observation>* listed);
+    // Marks every live instance FAILED with `why` and releases them.
+    void abandon_create(const std::string& id, const std::string& why);
 };
 
 }  // namespace core

@@ -95,6 +95,12 @@ void Engine::Impl::observe(Cluster& c, const std::map<std::string, Observation>*
 Cluster Engine::Impl::refresh(const std::string& id,
                               const std::map<std::string, Observation>* listed) {
     Cluster c = load(id);
+    if (const auto op = store.operation(id); op && !(op->owner == this_process())) {
+        // A live owner drives the cluster: what it sees half-done (a node still starting) is
+        // not for this process to act on.
+        if (!owner_gone(*op, clock.unix_now())) return c;
+        return recover(id, *op, listed);
+    }
     check_expiry(c);
     observe(c, listed);
     configure(c);

@@ -32,4 +32,30 @@ ClusterSummary summarize(const Cluster& c) {
     return s;
 }
 
+namespace {
+
+struct KindName {
+    OperationKind kind;
+    const char* text;
+};
+constexpr KindName k_kind_names[] = {
+    {OperationKind::Create, "create"},
+    {OperationKind::Destroy, "destroy"},
+    {OperationKind::Unknown, "unknown"},
+};
+
+}  // namespace
+
+const char* to_string(OperationKind kind) {
+    for (const auto& k : k_kind_names)
+        if (k.kind == kind) return k.text;
+    return "unknown";
+}
+
+std::optional<OperationKind> parse_operation_kind(std::string_view text) {
+    for (const auto& k : k_kind_names)
+        if (text == k.text) return k.kind;
+    return std::nullopt;
+}
+
 }  // namespace core

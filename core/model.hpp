@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -100,6 +101,33 @@ struct Event {
     std::optional<State> from;
     std::optional<State> to;
     std::string message;
+};
+
+// The process that owns an operation. The start time tells a live process from a later one
+// that was given the same pid.
+struct ProcessIdentity {
+    std::string host;
+    std::int64_t pid = 0;
+    std::int64_t start_time = 0;  // in clock ticks since boot, as /proc/PID/stat has it
+    bool operator==(const ProcessIdentity&) const = default;
+};
+
+// What changes a cluster. One operation at a time owns a cluster (see core/ownership).
+// Unknown: an operation of a newer grid, which this one cannot finish.
+enum class OperationKind { Create, Destroy, Unknown };
+const char* to_string(OperationKind kind);
+std::optional<OperationKind> parse_operation_kind(std::string_view text);
+
+struct Operation {
+    std::string cluster_id;
+    OperationKind kind = OperationKind::Create;
+    ProcessIdentity owner;
+    std::int64_t started_at = 0;    // unix seconds
+    std::int64_t heartbeat_at = 0;  // unix seconds; the owner writes it while it works
+    // Past the point where a successor finishes the operation instead of undoing it: a create
+    // whose instances are launched and set up only waits for ssh.
+    bool resumable = false;
+    bool stop_requested = false;  // another process asked the owner to stop
 };
 
 struct SshKey {

@@ -243,10 +243,11 @@ pid_t spawn_detached(const std::vector<std::string>& argv_in, const std::vector<
 
 namespace {
 
-// The state letter of /proc/PID/stat and the parent pid; state 0 when the process is gone.
+// Fields of /proc/PID/stat; state 0 when the process is gone.
 struct ProcStat {
     char state = 0;
     pid_t ppid = 0;
+    std::int64_t start_time = 0;  // field 22, clock ticks since boot
 };
 
 ProcStat read_stat(pid_t pid) {
@@ -259,6 +260,11 @@ ProcStat read_stat(pid_t pid) {
     std::istringstream rest(line.substr(close + 1));
     ProcStat s;
     rest >> s.state >> s.ppid;
+    // state is field 3; starttime is field 22, 19 fields after ppid.
+    std::string skip;
+    for (int field = 5; field < 22 && rest >> skip; ++field) {
+    }
+    rest >> s.start_time;
     return s;
 }
 
@@ -282,6 +288,12 @@ bool process_alive(pid_t pid) {
     // A killed daemon whose parent is init stays a zombie where init does not reap.
     const ProcStat s = read_stat(pid);
     return s.state != 0 && s.state != 'Z' && s.state != 'X';
+}
+
+std::int64_t process_start_time(pid_t pid) {
+    if (pid <= 0) return 0;
+    const ProcStat s = read_stat(pid);
+    return s.state == 0 || s.state == 'Z' || s.state == 'X' ? 0 : s.start_time;
 }
 
 std::string process_cmdline(pid_t pid) {
@@ -314,7 +326,7 @@ std::vector<pid_t> descendants(pid_t root) {
     return {out.rbegin(), out.rend()};
 }
 
-std::vector<pid_t> processes_with_env(const std::string& entry) {
+std::vector<pid_t> processes_with_env(const std::string& entry, bool prefix) {
     std::vector<pid_t> out;
     const pid_t self = ::getpid();
     for_each_pid([&](pid_t pid) {
@@ -323,7 +335,7 @@ std::vector<pid_t> processes_with_env(const std::string& entry) {
         if (!in) return;
         std::string var;
         while (std::getline(in, var, '\0')) {
-            if (var == entry) {
+            if (prefix ? var.compare(0, entry.size(), entry) == 0 : var == entry) {
                 if (process_alive(pid)) out.push_back(pid);
                 return;
             }

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -37,11 +38,15 @@ pid_t spawn_detached(const std::vector<std::string>& argv, const std::vector<std
                      const std::filesystem::path& log_file);
 
 bool process_alive(pid_t pid);
+// When the process started, in clock ticks since boot; 0 when it is gone. With the pid, it
+// names one process for good: a pid is given again only to a later process.
+std::int64_t process_start_time(pid_t pid);
 std::string process_cmdline(pid_t pid);  // arguments joined by spaces; "" if gone
 // Processes whose parent chain leads to `root` (not including root), children first.
 std::vector<pid_t> descendants(pid_t root);
-// Processes of this user whose environment holds `entry` ("KEY=VALUE").
-std::vector<pid_t> processes_with_env(const std::string& entry);
+// Processes of this user whose environment holds `entry` ("KEY=VALUE"), or with `prefix`, an
+// entry that starts with it.
+std::vector<pid_t> processes_with_env(const std::string& entry, bool prefix = false);
 // SIGTERM, wait up to `grace`, then SIGKILL. Returns once the pid is gone (or after a bound).
 void stop_process(pid_t pid, std::chrono::milliseconds grace);
 

@@ -91,6 +91,11 @@ class Provider {
     // Asks for all of them to go away. Unknown ids are not an error.
     virtual void terminate(std::span<const std::string> provider_ids) = 0;
 
+    // Releases whatever the provider still holds for the cluster beyond the instances it was
+    // asked to terminate: what a launch cut short left behind (processes, networks), whatever
+    // the records say. Unknown clusters are not an error.
+    virtual void sweep(const std::string& cluster_id) { (void)cluster_id; }
+
     // Instances the provider runs under these names: name -> provider id. For a launch whose
     // reply never came (Ctrl-C, a lost connection), so that what it started is not left running.
     virtual std::map<std::string, std::string> find_by_name(std::span<const std::string> names) {

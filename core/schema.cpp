@@ -72,6 +72,20 @@ CREATE TABLE keys(
   created_at INTEGER NOT NULL
 );
 )sql",
+    // 2: the operation that owns a cluster, and the process that runs it
+    R"sql(
+CREATE TABLE operations(
+  cluster_id TEXT PRIMARY KEY REFERENCES clusters(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  owner_host TEXT NOT NULL,
+  owner_pid INTEGER NOT NULL,
+  owner_start INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  resumable INTEGER NOT NULL DEFAULT 0,
+  stop_requested INTEGER NOT NULL DEFAULT 0
+);
+)sql",
 };
 
 }  // namespace

@@ -11,8 +11,9 @@
 
 namespace core::sqlite {
 
-// Throws core::Error for the database's last error, naming the file and what to do about it.
-[[noreturn]] void fail(sqlite3* db, const std::string& what);
+// Throws core::StoreError for the database's last error, naming the file and what to do
+// about it. `path`: the database's file, where the connection cannot tell (a failed open).
+[[noreturn]] void fail(sqlite3* db, const std::string& path = {});
 
 // A prepared statement, finalized on destruction.
 class Stmt {

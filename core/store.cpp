@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <unordered_map>
 
 #include "core/duration.hpp"
@@ -117,6 +118,7 @@ void insert_event(sqlite3* db, const Event& e) {
 
 struct Store::Impl {
     sqlite3* db = nullptr;
+    std::filesystem::path path;
     ~Impl() {
         if (db) sqlite3_close_v2(db);
     }
@@ -127,19 +129,10 @@ Store::~Store() = default;
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;
 
-Store Store::open(const std::filesystem::path& path) {
-    auto impl = std::make_unique<Impl>();
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
-        fail(impl->db, "open " + path.string());
-    sqlite3* db = impl->db;
-    sqlite3_busy_timeout(db, k_busy_timeout_ms);
-    // Keep the -wal and -shm files when the last connection closes: otherwise every grid
-    // command pays for creating them again, and for a checkpoint when it exits.
-    int persist = 1;
-    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-    sqlite3_extended_result_codes(db, 0);
+namespace {
 
+// The database's settings and schema, the first thing each connection does.
+void prepare(sqlite3* db, const std::filesystem::path& path) {
     // journal_mode=WAL is persistent; only the first open of a new file pays for switching.
     std::string mode;
     {
@@ -151,17 +144,100 @@ Store Store::open(const std::filesystem::path& path) {
     // the next one does not re-read megabytes of checkpointed frames when it opens.
     exec(db,
          "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA journal_size_limit=4194304");
-
     migrate(db, path);
-    Store store(std::move(impl));
-    return store;
+}
+
+}  // namespace
+
+Store Store::open(const std::filesystem::path& path) {
+    auto impl = std::make_unique<Impl>();
+    impl->path = path;
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
+        fail(impl->db, path.string());
+    sqlite3* db = impl->db;
+    sqlite3_busy_timeout(db, k_busy_timeout_ms);
+    // Keep the -wal and -shm files when the last connection closes: otherwise every grid
+    // command pays for creating them again, and for a checkpoint when it exits.
+    int persist = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    sqlite3_extended_result_codes(db, 0);
+    // Several processes setting up a new store at once: the switch to WAL takes a lock that
+    // SQLite does not wait for, so the loser is told busy at once; it tries again.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(k_busy_timeout_ms);
+    while (true) {
+        try {
+            prepare(db, path);
+            break;
+        } catch (const StoreError& e) {
+            if (e.cause() != StoreError::Cause::Busy || std::chrono::steady_clock::now() > deadline)
+                throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+    return Store(std::move(impl));
+}
+
+const std::filesystem::path& Store::path() const {
+    return m_impl->path;
 }
 
 int Store::schema_version() const {
     return core::schema_version(m_impl->db);
 }
 
-void Store::insert_cluster(const Cluster& c) {
+namespace {
+
+void insert_operation(sqlite3* db, const Operation& op) {
+    Stmt s(db,
+           "INSERT OR REPLACE INTO operations(cluster_id, kind, owner_host, owner_pid, "
+           "owner_start, started_at, heartbeat_at, resumable, stop_requested) "
+           "VALUES(?,?,?,?,?,?,?,?,0)");
+    s.bind(1, op.cluster_id).bind(2, to_string(op.kind)).bind(3, op.owner.host);
+    s.bind(4, op.owner.pid).bind(5, op.owner.start_time).bind(6, op.started_at);
+    s.bind(7, op.heartbeat_at).bind(8, op.resumable ? 1 : 0).run();
+}
+
+std::optional<Operation> select_operation(sqlite3* db, const std::string& cluster_id) {
+    Stmt s(db,
+           "SELECT kind, owner_host, owner_pid, owner_start, started_at, heartbeat_at, "
+           "resumable, stop_requested FROM operations WHERE cluster_id = ?");
+    s.bind(1, cluster_id);
+    if (!s.step()) return std::nullopt;
+    Operation op;
+    op.cluster_id = cluster_id;
+    op.kind = parse_operation_kind(s.text(0)).value_or(OperationKind::Unknown);
+    op.owner.host = s.text(1);
+    op.owner.pid = s.integer(2);
+    op.owner.start_time = s.integer(3);
+    op.started_at = s.integer(4);
+    op.heartbeat_at = s.integer(5);
+    op.resumable = s.integer(6) != 0;
+    op.stop_requested = s.integer(7) != 0;
+    return op;
+}
+
+// "WHERE cluster_id = ?1 AND" the owner is ?2 (host), ?3 (pid), ?4 (start time).
+constexpr const char* k_owned_by =
+    " WHERE cluster_id = ?1 AND owner_host = ?2 AND owner_pid = ?3 AND owner_start = ?4";
+
+// Runs an UPDATE or DELETE whose WHERE is k_owned_by; returns whether a row was changed.
+bool run_owned(sqlite3* db, const std::string& sql, const std::string& cluster_id,
+               const ProcessIdentity& owner, std::optional<std::int64_t> value = std::nullopt) {
+    WriteTx tx(db);
+    Stmt s(db, sql.c_str());
+    s.bind(1, cluster_id).bind(2, owner.host).bind(3, owner.pid).bind(4, owner.start_time);
+    if (value) s.bind(5, *value);
+    s.run();
+    const bool changed = s.changes() > 0;
+    tx.commit();
+    return changed;
+}
+
+}  // namespace
+
+void Store::insert_cluster(const Cluster& c, const Operation* owner) {
     sqlite3* db = m_impl->db;
     WriteTx tx(db);
     nlohmann::json labels = nlohmann::json::object();
@@ -191,6 +267,7 @@ void Store::insert_cluster(const Cluster& c) {
     e.message = std::to_string(c.nodes) + " x " + c.type + " on " + c.provider;
     insert_event(db, e);
     update_cluster_status(db, c.id);
+    if (owner) insert_operation(db, *owner);
     tx.commit();
 }
 
@@ -430,6 +507,45 @@ void Store::set_expiry(const std::string& cluster_id, std::optional<std::int64_t
     Stmt s(db, "UPDATE clusters SET expires_at = ?, updated_at = ? WHERE id = ?");
     s.bind(1, expires_at).bind(2, now_unix()).bind(3, cluster_id).run();
     tx.commit();
+}
+
+std::optional<Operation> Store::operation(const std::string& cluster_id) const {
+    return select_operation(m_impl->db, cluster_id);
+}
+
+Operation Store::claim(const Operation& op, const std::function<bool(const Operation&)>& gone) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    if (const auto held = select_operation(db, op.cluster_id);
+        held && !(held->owner == op.owner) && !gone(*held))
+        return *held;
+    insert_operation(db, op);
+    tx.commit();
+    return op;
+}
+
+bool Store::heartbeat(const std::string& cluster_id, const ProcessIdentity& owner,
+                      std::int64_t now) {
+    return run_owned(m_impl->db,
+                     std::string("UPDATE operations SET heartbeat_at = ?5") + k_owned_by,
+                     cluster_id, owner, now);
+}
+
+void Store::set_resumable(const std::string& cluster_id, const ProcessIdentity& owner) {
+    run_owned(m_impl->db, std::string("UPDATE operations SET resumable = 1") + k_owned_by,
+              cluster_id, owner);
+}
+
+void Store::request_stop(const std::string& cluster_id) {
+    sqlite3* db = m_impl->db;
+    WriteTx tx(db);
+    Stmt s(db, "UPDATE operations SET stop_requested = 1 WHERE cluster_id = ?");
+    s.bind(1, cluster_id).run();
+    tx.commit();
+}
+
+void Store::release(const std::string& cluster_id, const ProcessIdentity& owner) {
+    run_owned(m_impl->db, std::string("DELETE FROM operations") + k_owned_by, cluster_id, owner);
 }
 
 void Store::add_key(const SshKey& k) {

@@ -2,14 +2,29 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/errors.hpp"
 #include "core/model.hpp"
 
 namespace core {
+
+// What went wrong with the state store, for the callers that act on it: a destroy goes on
+// when the disk is full, an open is retried while another process sets a new store up.
+class StoreError : public Error {
+  public:
+    enum class Cause { Busy, Full, Damaged, ReadOnly, Io, Other };
+    StoreError(Cause cause, std::string message, std::string hint)
+        : Error(ErrorKind::Other, std::move(message), std::move(hint)), m_cause(cause) {}
+    Cause cause() const { return m_cause; }
+
+  private:
+    Cause m_cause;
+};
 
 struct ClusterQuery {
     bool include_archived = false;
@@ -30,9 +45,12 @@ class Store {
     Store& operator=(Store&&) noexcept;
 
     int schema_version() const;
+    const std::filesystem::path& path() const;
 
-    // A new cluster with its instances (all PENDING) and a "created" event, atomically.
-    void insert_cluster(const Cluster& cluster);
+    // A new cluster with its instances (all PENDING) and a "created" event, atomically. With
+    // `owner`, the cluster is owned by that operation from the same transaction on: no other
+    // process ever sees it unowned while it is being created.
+    void insert_cluster(const Cluster& cluster, const Operation* owner = nullptr);
 
     std::optional<Cluster> find_cluster(const std::string& id) const;
     std::vector<Cluster> list_clusters(const ClusterQuery& query = {}) const;
@@ -65,6 +83,19 @@ class Store {
     void set_end_reason(const std::string& cluster_id, EndReason reason, const std::string& detail);
     void set_archived(const std::string& cluster_id);
     void set_expiry(const std::string& cluster_id, std::optional<std::int64_t> expires_at);
+
+    // The operation that owns a cluster, if any (core/ownership decides whether its owner lives).
+    std::optional<Operation> operation(const std::string& cluster_id) const;
+    // Makes `op` the cluster's owner, unless an owner that `gone` does not call gone holds it.
+    // Returns the operation that owns the cluster afterwards: `op` when the claim succeeded.
+    Operation claim(const Operation& op, const std::function<bool(const Operation&)>& gone);
+    // The owner says it is still at work. False when `owner` no longer owns the cluster.
+    bool heartbeat(const std::string& cluster_id, const ProcessIdentity& owner, std::int64_t now);
+    void set_resumable(const std::string& cluster_id, const ProcessIdentity& owner);
+    // Asks whoever owns the cluster to stop; its heartbeat notices.
+    void request_stop(const std::string& cluster_id);
+    // Gives the cluster up, if `owner` still owns it.
+    void release(const std::string& cluster_id, const ProcessIdentity& owner);
 
     void add_key(const SshKey& key);
     std::vector<SshKey> keys() const;

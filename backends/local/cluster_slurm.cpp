@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/observer.hpp"
 #include "core/text.hpp"
 
 namespace backends::local {
@@ -138,10 +139,17 @@ void write_key(const fs::path& file) {
     core::write_file(file, key, 0400);
 }
 
+// A create that is asked to stop (Ctrl-C, a destroy from another grid) starts nothing more.
+void stop_if_interrupted() {
+    if (core::interrupted())
+        throw Error(ErrorKind::Interrupted, "interrupted while starting Slurm");
+}
+
 // Runs it on the node; a non-zero exit is an error with the program's own last words.
 void daemon(const SandboxRecord& node, const fs::path& dir, const fs::path& conf,
             const std::vector<std::string>& argv, const fs::path& log) {
-    const auto r = run_on_node(node, dir, argv, {"SLURM_CONF=" + conf.string()}, true);
+    stop_if_interrupted();
+    const auto r = run_on_node(node, dir, argv, {"SLURM_CONF=" + conf.string()});
     if (r.exit_code == 0) return;
     std::string why = core::last_line(r.err.empty() ? r.out : r.err);
     if (why.empty()) why = core::last_line(core::read_file(log).value_or(""));
@@ -156,7 +164,8 @@ void wait_on(const SandboxRecord& head, const fs::path& head_dir, const fs::path
              const std::string& what, const fs::path& log, F done) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (int i = 0; i < 1000; ++i) {
-        const auto r = run_on_node(head, head_dir, argv, {"SLURM_CONF=" + conf.string()}, true);
+        stop_if_interrupted();
+        const auto r = run_on_node(head, head_dir, argv, {"SLURM_CONF=" + conf.string()});
         if (r.exit_code == 0 && done(r.out)) return;
         if (std::chrono::steady_clock::now() > end) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));

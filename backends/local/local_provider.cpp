@@ -16,6 +16,8 @@
 #include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
+#include "core/ids.hpp"
+#include "core/observer.hpp"
 
 namespace backends::local {
 
@@ -233,7 +235,9 @@ class LocalProvider final : public core::Provider {
                 r.user = m_user;
                 r.created_at = now;
                 if (slurm) r.slurm_conf = slurm_conf_of(instances_dir() / jumphost).string();
-                Sandbox(instances_dir(), r.name).write_record(r);
+                const Sandbox box(instances_dir(), r.name);
+                box.mark_launching();  // first: a sandbox with a record is starting or broken
+                box.write_record(r);
                 fresh.push_back({r, &q});
             }
         }
@@ -248,8 +252,13 @@ class LocalProvider final : public core::Provider {
         for (std::size_t k = 0; k < fresh.size(); ++k)
             threads.emplace_back([&, k] {
                 Sandbox box(instances_dir(), fresh[k].record.name);
-                // terminate() may have come first (the cluster was destroyed meanwhile).
+                // terminate() may have come first (the cluster was destroyed meanwhile), or the
+                // create was asked to stop.
                 if (!box.exists()) return;
+                if (core::interrupted()) {
+                    errors[k] = "interrupted";
+                    return;
+                }
                 try {
                     box.start(fresh[k].record, fresh[k].request->authorized_keys);
                 } catch (const std::exception& e) {
@@ -259,6 +268,8 @@ class LocalProvider final : public core::Provider {
             });
         for (auto& t : threads)
             t.join();
+        // What started is recorded by the engine already; it releases it.
+        if (core::interrupted()) throw Error(ErrorKind::Interrupted, "interrupted while launching");
         const std::string cluster = requests.empty() ? "" : requests.front().cluster_id;
         if (slurm &&
             std::all_of(errors.begin(), errors.end(), [](const auto& e) { return e.empty(); })) {
@@ -272,6 +283,9 @@ class LocalProvider final : public core::Provider {
             }
             try {
                 start_cluster_slurm(instances_dir(), head, workers);
+            } catch (const Error& e) {
+                if (e.kind() == ErrorKind::Interrupted) throw;
+                no_slurm = e.what();
             } catch (const std::exception& e) {
                 no_slurm = e.what();
             }
@@ -307,8 +321,8 @@ class LocalProvider final : public core::Provider {
             } else if (const auto why = s.failure(); !why.empty()) {
                 o.state = core::ProviderState::Unhealthy;
                 o.detail = why;
-            } else if (core::now_unix() - r.created_at < 60 && !fs::exists(s.dir() / "etc")) {
-                o.state = core::ProviderState::Booting;  // reserved, not laid out yet
+            } else if (s.starting()) {
+                o.state = core::ProviderState::Booting;
             } else {
                 o.state = core::ProviderState::Unhealthy;
                 o.detail = "sshd is not running";
@@ -339,6 +353,31 @@ class LocalProvider final : public core::Provider {
                 delete_network(networks_dir(), c);
                 remove_cluster_slurm(c);
             }
+    }
+
+    std::map<std::string, std::string> find_by_name(std::span<const std::string> names) override {
+        std::map<std::string, std::string> found;
+        for (const auto& name : names)
+            if (Sandbox(instances_dir(), name).exists()) found.emplace(name, name);
+        return found;
+    }
+
+    void sweep(const std::string& cluster_id) override {
+        // Every sandbox named after the cluster, with or without a record, and every process
+        // that carries one of their markers after its sandbox went.
+        if (!core::is_cluster_id(cluster_id) || !fs::exists(m_root)) return;
+        const std::string prefix = cluster_id + "-";
+        std::error_code ec;
+        std::vector<std::string> names;
+        for (const auto& entry : fs::directory_iterator(instances_dir(), ec))
+            if (const auto name = entry.path().filename().string(); name.rfind(prefix, 0) == 0)
+                names.push_back(name);
+        for (const auto& name : names)
+            Sandbox(instances_dir(), name).destroy();
+        stop_marked_processes(instances_dir() / prefix, /*prefix=*/true);
+        core::FileLock lock(m_root / "lock");
+        delete_network(networks_dir(), cluster_id);
+        remove_cluster_slurm(cluster_id);
     }
 
     std::chrono::milliseconds poll_interval() const override {

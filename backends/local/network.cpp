@@ -69,6 +69,23 @@ fs::path record_path(const fs::path& dir, const std::string& cluster_id) {
     return dir / (cluster_id + ".json");
 }
 
+// The names follow from the cluster id, so that what a create cut short left is found
+// without its record.
+std::string netns_name(const std::string& cluster_id) {
+    return "grid-" + cluster_id;
+}
+std::string host_link_name(const std::string& cluster_id) {
+    return "g" + cluster_id;  // interface names are at most 15 characters
+}
+
+void write_record(const fs::path& dir, const Network& n) {
+    const nlohmann::json j = {{"netns", n.netns},
+                              {"host_link", n.host_link},
+                              {"host_address", n.host_address},
+                              {"entry_address", n.entry_address}};
+    core::write_file(record_path(dir, n.cluster), j.dump(2) + "\n", 0600);
+}
+
 }  // namespace
 
 bool namespaces_available() {
@@ -111,11 +128,13 @@ Network create_network(const fs::path& dir, const std::string& cluster_id) {
 
     Network n;
     n.cluster = cluster_id;
-    n.netns = "grid-" + cluster_id;
-    n.host_link = "g" + cluster_id;  // interface names are at most 15 characters
+    n.netns = netns_name(cluster_id);
+    n.host_link = host_link_name(cluster_id);
     n.host_address = block_address(block, 1);
     n.entry_address = block_address(block, 2);
     const std::string peer = n.host_link + "p";
+    // Recorded before it exists: a create killed half-way leaves a record to find it by.
+    write_record(dir, n);
     try {
         ip_or_throw({"netns", "add", n.netns});
         ip_or_throw(
@@ -126,24 +145,19 @@ Network create_network(const fs::path& dir, const std::string& cluster_id) {
         ip_or_throw({"-n", n.netns, "link", "set", peer, "up"});
         ip_or_throw({"-n", n.netns, "link", "set", "lo", "up"});
     } catch (const Error&) {
-        ip({"netns", "del", n.netns});
-        ip({"link", "del", n.host_link});
+        delete_network(dir, cluster_id);
         throw;
     }
-    const nlohmann::json j = {{"netns", n.netns},
-                              {"host_link", n.host_link},
-                              {"host_address", n.host_address},
-                              {"entry_address", n.entry_address}};
-    core::write_file(record_path(dir, cluster_id), j.dump(2) + "\n", 0600);
     return n;
 }
 
 void delete_network(const fs::path& dir, const std::string& cluster_id) {
-    const auto n = find_network(dir, cluster_id);
-    if (!n) return;
-    if (fs::exists(netns_path(n->netns))) ip({"netns", "del", n->netns});
+    // By the names the cluster's network always has, whatever the record says (or whether
+    // there is one): a create killed between two steps leaves either.
+    const std::string netns = netns_name(cluster_id), link = host_link_name(cluster_id);
+    if (fs::exists(netns_path(netns))) ip({"netns", "del", netns});
     // The veth pair goes with the namespace; this is for a namespace some process still holds.
-    ip({"link", "del", n->host_link});
+    if (fs::exists(fs::path("/sys/class/net") / link)) ip({"link", "del", link});
     std::error_code ec;
     fs::remove(record_path(dir, cluster_id), ec);
 }

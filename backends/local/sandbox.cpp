@@ -238,12 +238,25 @@ void Sandbox::write_layout(const SandboxRecord& r, const std::vector<std::string
     core::write_file(etc / "sshd_config", c, 0644);
 }
 
+std::string sandbox_marker(const fs::path& dir) {
+    return "GRID_SANDBOX=" + dir.string();
+}
+
+void stop_marked_processes(const fs::path& dir, bool prefix) {
+    // Sessions detach (setsid, nohup, daemons) but keep the environment grid gave them.
+    for (int round = 0; round < 5; ++round) {
+        const auto left = core::processes_with_env(sandbox_marker(dir), prefix);
+        if (left.empty()) return;
+        for (const pid_t p : left)
+            core::stop_process(p, std::chrono::seconds(1));
+    }
+}
+
 core::RunResult run_on_node(const SandboxRecord& r, const fs::path& dir,
-                            const std::vector<std::string>& argv, std::vector<std::string> env,
-                            bool marked) {
+                            const std::vector<std::string>& argv, std::vector<std::string> env) {
     core::RunOptions o;
     o.timeout = std::chrono::seconds(30);
-    if (marked) env.push_back("GRID_SANDBOX=" + dir.string());  // what destroy() stops
+    env.push_back(sandbox_marker(dir));  // what destroy() stops
     o.env = std::move(env);
     // As root the node gets its own UTS namespace, so `hostname` answers with the instance's
     // name as on a cloud node; without the privilege it shares this machine's name.
@@ -276,8 +289,7 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     fs::remove(pid_file, ec);
     const auto run = [&](const std::vector<std::string>& argv) {
         try {
-            // sshd itself is stopped by its pid; only what runs under it is marked.
-            return run_on_node(r, m_dir, argv, {}, false);
+            return run_on_node(r, m_dir, argv, {});
         } catch (const Error& e) {
             core::RunResult failed;
             failed.exit_code = 1;
@@ -311,7 +323,30 @@ bool Sandbox::start_sshd(const SandboxRecord& r, std::string& error) const {
     return false;
 }
 
+void Sandbox::mark_launching() const {
+    const pid_t self = ::getpid();
+    core::ensure_dir(m_dir / "run", 0700);
+    core::write_file(
+        m_dir / "run" / "launching",
+        std::to_string(self) + " " + std::to_string(core::process_start_time(self)) + "\n", 0600);
+}
+
+bool Sandbox::starting() const {
+    const auto text = core::read_file(m_dir / "run" / "launching");
+    if (!text) return false;
+    long long pid = 0, start = 0;
+    if (std::sscanf(text->c_str(), "%lld %lld", &pid, &start) != 2) return false;
+    return core::process_start_time(static_cast<pid_t>(pid)) == start && start != 0;
+}
+
 void Sandbox::start(const SandboxRecord& record, const std::vector<std::string>& keys) {
+    struct Launched {  // started or failed: no longer starting, either way
+        fs::path file;
+        ~Launched() {
+            std::error_code ec;
+            fs::remove(file, ec);
+        }
+    } launched{m_dir / "run" / "launching"};
     SandboxRecord r = record;
     write_layout(r, keys);
     std::string error;
@@ -372,13 +407,7 @@ void Sandbox::destroy() {
         for (const pid_t p : children)
             core::stop_process(p, 1s);
     }
-    // Sessions detach (setsid, nohup, daemons) but keep the environment grid gave them.
-    for (int round = 0; round < 5; ++round) {
-        const auto left = core::processes_with_env("GRID_SANDBOX=" + m_dir.string());
-        if (left.empty()) break;
-        for (const pid_t p : left)
-            core::stop_process(p, 1s);
-    }
+    stop_marked_processes(m_dir);
     std::error_code ec;
     fs::remove_all(m_dir, ec);
 }

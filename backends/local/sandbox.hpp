@@ -36,10 +36,15 @@ class Sandbox {
     SandboxRecord record() const;  // throws when the record is missing or broken
     void write_record(const SandboxRecord& record) const;
 
+    // Says that this process is about to start the sandbox: until start() has succeeded or
+    // failed, the sandbox is starting, not broken (see starting()).
+    void mark_launching() const;
     // Lays out the workspace, host key and sshd configuration, then starts sshd and waits
     // until it listens. Throws core::Error with sshd's own words when it cannot.
     void start(const SandboxRecord& record, const std::vector<std::string>& authorized_keys);
     pid_t sshd_pid() const;  // 0 when sshd is not running
+    // A process that is starting the sandbox still runs and has not finished.
+    bool starting() const;
     std::string host_key() const;
     std::string failure() const;  // why start() failed, when it did
 
@@ -55,11 +60,16 @@ class Sandbox {
 };
 
 // Runs a program as if on the node: in the cluster's network, under the node's host name (as
-// root), with `env` added. `marked`: it carries the sandbox's marker, so that destroy() stops
-// it and whatever it leaves running; a daemon that forks into the background outlives the call.
+// root), with `env` added and the sandbox's marker, so that destroy() stops it and whatever it
+// leaves running; a daemon that forks into the background outlives the call.
 core::RunResult run_on_node(const SandboxRecord& record, const std::filesystem::path& dir,
-                            const std::vector<std::string>& argv, std::vector<std::string> env,
-                            bool marked);
+                            const std::vector<std::string>& argv, std::vector<std::string> env);
+
+// The marker a sandbox's processes carry in their environment ("GRID_SANDBOX=<dir>").
+std::string sandbox_marker(const std::filesystem::path& dir);
+// Stops every process marked with the sandbox `dir`, or with `prefix`, with any marker that
+// starts with it (the instances directory joined with "{cluster}-": every sandbox of a cluster).
+void stop_marked_processes(const std::filesystem::path& dir, bool prefix = false);
 
 // Loopback addresses: entry nodes on 127.0.x.y ("public"), workers on 127.1.x.y ("private").
 std::string loopback_address(bool is_public, int index);

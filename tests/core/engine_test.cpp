@@ -5,8 +5,14 @@
 #include <set>
 #include <thread>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "core/errors.hpp"
+#include "core/ownership.hpp"
+#include "core/process.hpp"
 #include "core/registry.hpp"
+#include "tests/support/fake_clock.hpp"
 #include "tests/support/support.hpp"
 
 using core::State;
@@ -373,4 +379,103 @@ TEST_CASE("refresh_all records the id of a launch whose reply was lost", "[engin
     g_cloud.instances["i-" + id + "-0"] = active();
     CHECK(w.engine.refresh_all().empty());
     CHECK(w.engine.load(id).instances[1].provider_id == "i-" + id + "-0");
+}
+
+namespace {
+
+// An operation on `cluster_id` owned by another process: pid 1, which lives as long as the
+// machine, or one that has ended.
+core::Operation foreign_operation(const std::string& cluster_id, bool alive, bool resumable) {
+    core::Operation op;
+    op.cluster_id = cluster_id;
+    op.kind = core::OperationKind::Create;
+    op.owner.host = core::this_process().host;
+    if (alive) {
+        op.owner.pid = 1;
+        op.owner.start_time = core::process_start_time(1);
+    } else {
+        const pid_t child = ::fork();
+        if (child == 0) ::_exit(0);
+        int st = 0;
+        ::waitpid(child, &st, 0);
+        op.owner.pid = child;
+        op.owner.start_time = 12345;
+    }
+    op.started_at = op.heartbeat_at = core::now_unix();
+    op.resumable = resumable;
+    return op;
+}
+
+// Puts `op` in place of whatever owns the cluster now.
+void hand_over(core::Store& store, const core::Operation& op) {
+    store.claim(op, [](const core::Operation&) { return true; });
+}
+
+}  // namespace
+
+TEST_CASE("a cluster another live process is creating is looked at, not changed", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto r = w.request(1);
+    auto c = w.engine.create(r);
+    hand_over(w.store, foreign_operation(c.id, /*alive=*/true, /*resumable=*/false));
+    // What the owner would see as "still starting" must not fail the cluster for it.
+    g_cloud.instances.begin()->second.state = core::ProviderState::Unhealthy;
+    c = w.engine.refresh(c.id);
+    CHECK(c.instances[0].state == State::Provisioning);
+    CHECK(g_cloud.terminate_calls.empty());
+}
+
+TEST_CASE("a create whose owner died before it launched everything ends FAILED and released",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(2));
+    hand_over(w.store, foreign_operation(c.id, /*alive=*/false, /*resumable=*/false));
+    c = w.engine.refresh(c.id);
+    CHECK(c.status() == State::Failed);
+    CHECK(c.end_reason == core::EndReason::Interrupted);
+    CHECK(c.end_detail == "grid was killed");
+    for (const auto& i : c.instances)
+        CHECK(i.state_reason == "interrupted: grid was killed");
+    CHECK(g_cloud.instances.empty());  // released
+    CHECK_FALSE(w.store.operation(c.id));
+}
+
+TEST_CASE("a create whose owner died after launching and setting up is resumed", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(1));
+    hand_over(w.store, foreign_operation(c.id, /*alive=*/false, /*resumable=*/true));
+    g_cloud.instances.begin()->second = active();
+    c = w.engine.refresh(c.id);
+    // Taken up where it was: the machine is up, and ssh is what is waited for next.
+    CHECK(c.instances[0].state == State::Configuring);
+    CHECK_FALSE(g_cloud.instances.empty());
+    CHECK_FALSE(w.store.operation(c.id));
+}
+
+TEST_CASE("a destroy asks the live owner to stop, and takes over from one that does not",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto c = w.engine.create(w.request(1));
+    // The owner is pid 1: it never answers a request to stop.
+    hand_over(w.store, foreign_operation(c.id, /*alive=*/true, /*resumable=*/false));
+    test::FakeClock clock;
+    core::Engine impatient(w.store, w.config, core::Paths{w.dir / "config.toml", w.dir.path()},
+                           w.observer, clock);
+    c = impatient.destroy(c.id, core::EndReason::DestroyedByUser, "", true);
+    CHECK(c.status() == State::Destroyed);
+    CHECK(g_cloud.instances.empty());
+    CHECK(clock.slept() >= std::chrono::seconds(60));  // it waited its bound first
+    bool taken = false;
+    for (const auto& e : w.store.events(c.id))
+        taken = taken || e.message.find("taken over from the grid process 1") == 0;
+    CHECK(taken);
+    CHECK_FALSE(w.store.operation(c.id));  // released once done
 }

@@ -3,17 +3,23 @@
 #include <algorithm>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "core/files.hpp"
 #include "core/process.hpp"
+
+extern char** environ;
 
 namespace test {
 
@@ -143,6 +149,108 @@ std::vector<int> Grid::sandbox_processes() const {
             out.push_back(std::stoi(pid));
     }
     return out;
+}
+
+std::vector<std::string> Grid::leftovers(const std::string& cluster_id) const {
+    std::vector<std::string> out;
+    const std::string marker =
+        "GRID_SANDBOX=" + (m_state / "local" / "instances" / (cluster_id + "-")).string();
+    for (const int pid : core::processes_with_env(marker, /*prefix=*/true))
+        out.push_back("process " + std::to_string(pid) + ": " + core::process_cmdline(pid));
+    for (const fs::path& p :
+         {fs::path("/run/netns/grid-" + cluster_id), fs::path("/sys/class/net/g" + cluster_id),
+          fs::path("/run/grid-slurm/" + cluster_id),
+          m_state / "local" / "networks" / (cluster_id + ".json")})
+        if (fs::exists(p)) out.push_back(p.string());
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(m_state / "local" / "instances", ec))
+        if (e.path().filename().string().rfind(cluster_id + "-", 0) == 0)
+            out.push_back(e.path().string());
+    return out;
+}
+
+std::string Grid::wait_for_new_cluster(const std::vector<std::string>& known,
+                                       std::chrono::milliseconds limit) const {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    do {
+        const auto r = run({"cluster", "list", "-q", "--all"});
+        std::size_t start = 0;
+        while (start < r.out.size()) {
+            const auto nl = r.out.find('\n', start);
+            const std::string id = r.out.substr(start, nl - start);
+            if (!id.empty() && std::find(known.begin(), known.end(), id) == known.end()) return id;
+            if (nl == std::string::npos) break;
+            start = nl + 1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    } while (std::chrono::steady_clock::now() < end);
+    return "";
+}
+
+Background::Background(const Grid& g, const std::vector<std::string>& args) {
+    std::vector<std::string> argv{GRID_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    // The world's variables first: getenv() takes the first of a name.
+    std::vector<std::string> env = g.env();
+    for (char** e = environ; *e; ++e)
+        env.emplace_back(*e);
+    std::vector<char*> cargv, cenv;
+    for (auto& a : argv)
+        cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    for (auto& e : env)
+        cenv.push_back(e.data());
+    cenv.push_back(nullptr);
+    const std::string out = (m_dir / "out").string(), err = (m_dir / "err").string();
+    m_pid = ::fork();
+    REQUIRE(m_pid >= 0);
+    if (m_pid == 0) {
+        // A process group of its own: the terminal's signals are for the test runner.
+        ::setpgid(0, 0);
+        const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const int n = ::open("/dev/null", O_RDONLY);
+        ::dup2(n, 0);
+        ::dup2(o, 1);
+        ::dup2(e, 2);
+        ::execve(cargv[0], cargv.data(), cenv.data());
+        ::_exit(127);
+    }
+}
+
+Background::~Background() {
+    if (m_code < 0 && m_pid > 0) {
+        ::kill(m_pid, SIGKILL);
+        int st = 0;
+        ::waitpid(m_pid, &st, 0);
+    }
+}
+
+void Background::signal(int sig) const {
+    ::kill(m_pid, sig);
+}
+
+int Background::wait(std::chrono::seconds limit) {
+    if (m_code >= 0) return m_code;
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        int st = 0;
+        const pid_t r = ::waitpid(m_pid, &st, WNOHANG);
+        if (r == m_pid) {
+            m_code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+            return m_code;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+}
+
+std::string Background::out() const {
+    return core::read_file(m_dir / "out").value_or("");
+}
+
+std::string Background::err() const {
+    return core::read_file(m_dir / "err").value_or("");
 }
 
 void skip(const std::string& why) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -56,11 +57,40 @@ class Grid {
     std::vector<int> sshd_pids(const std::string& cluster_id) const;
     // Processes still carrying a sandbox's marker in their environment.
     std::vector<int> sandbox_processes() const;
+    // What a local cluster holds on this machine, counted by its names and markers, whatever
+    // the store says: its processes, its network namespace and veth, its /run directory.
+    std::vector<std::string> leftovers(const std::string& cluster_id) const;
+    // The id of the newest cluster once it appears in the store (a create in another process
+    // inserts it before launching); "" when none does within `limit`.
+    std::string wait_for_new_cluster(const std::vector<std::string>& known,
+                                     std::chrono::milliseconds limit) const;
 
   private:
     TempDir m_dir;
     std::filesystem::path m_state;
     std::vector<std::string> m_env;
+};
+
+// A grid command running in the background, to signal and to wait for. Its output goes to
+// files of its own. Killed (SIGKILL) at the end if it still runs.
+class Background {
+  public:
+    Background(const Grid& g, const std::vector<std::string>& args);
+    ~Background();
+    Background(const Background&) = delete;
+    Background& operator=(const Background&) = delete;
+
+    int pid() const { return m_pid; }
+    void signal(int sig) const;
+    // Its exit code (128 + signal when a signal ended it), or -1 if it still runs after `limit`.
+    int wait(std::chrono::seconds limit);
+    std::string out() const;
+    std::string err() const;
+
+  private:
+    TempDir m_dir;
+    int m_pid = -1;
+    int m_code = -1;
 };
 
 // A TCP port on 127.0.0.1 that nothing listens on now (it may be taken before it is used).
