@@ -7,6 +7,7 @@
 
 #include "cli/output/progress.hpp"
 #include "cli/output/style.hpp"
+#include "core/config_check.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
 #include "core/process.hpp"
@@ -42,6 +43,11 @@ const core::Config& Context::config() {
         m_config = core::Config::load(p.config_file);
     }
     return *m_config;
+}
+
+void Context::check_config() {
+    for (const auto& warning : core::unknown_config_keys(config()))
+        observer().on_warning(warning);
 }
 
 core::Store& Context::store() {

@@ -47,6 +47,8 @@ class Context {
 
     const core::Paths& paths();
     const core::Config& config();
+    // Loads the config file (its errors are the caller's) and warns about keys nothing reads.
+    void check_config();
     core::Store& store();
     core::Engine& engine();
     ProgressObserver& observer();

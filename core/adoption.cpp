@@ -13,9 +13,9 @@ Cluster make_cluster(const std::string& listed_id, Group members, bool keep_id,
                      const AdoptionInput& in) {
     Cluster c;
     // A machine under an id the store already uses (a duplicate launch, or an archived
-    // cluster's id) gets an id of its own, and keeps the listed one as its name.
+    // cluster's id) gets an id of its own, and a name that tells where it was found.
     c.id = keep_id ? listed_id : in.new_id();
-    if (!keep_id) c.name = listed_id;
+    if (!keep_id) c.name = "found-" + listed_id;
     c.provider = in.provider;
     c.profile = in.profile;
     c.created_at = in.now;

@@ -5,14 +5,20 @@
 #include <limits>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace core {
 
 namespace {
 
 Error bad_duration(std::string_view text) {
-    return Error(ErrorKind::Usage, "invalid duration '" + std::string(text) + "'",
+    return Error(ErrorKind::Usage, "invalid duration " + quoted_input(text),
                  "use a number with a unit: 90s, 30m, 2h, 1d (or sums such as 1h30m)");
+}
+
+Error too_long(std::string_view text) {
+    return Error(ErrorKind::Usage, "duration " + quoted_input(text) + " is too long",
+                 "use at most 36500d (a century)");
 }
 
 std::int64_t unit_seconds(char unit) {
@@ -44,7 +50,7 @@ std::chrono::milliseconds parse_duration_ms(std::string_view text) {
         std::size_t digits = 0;
         while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
             value = value * 10 + (text[i] - '0');
-            if (value > limit) throw bad_duration(text);
+            if (value > limit) throw too_long(text);
             ++i;
             ++digits;
         }
@@ -56,9 +62,9 @@ std::chrono::milliseconds parse_duration_ms(std::string_view text) {
         }
         if (unit_ms == 0) throw bad_duration(text);
         ++i;
-        if (value > limit / unit_ms) throw bad_duration(text);
+        if (value > limit / unit_ms) throw too_long(text);
         total += value * unit_ms;
-        if (total > limit) throw bad_duration(text);
+        if (total > limit) throw too_long(text);
     }
     if (total <= 0) throw bad_duration(text);
     return std::chrono::milliseconds(total);

@@ -21,7 +21,7 @@ struct CreateRequest {
     std::string type;
     int nodes = 1;
     std::vector<std::string> public_keys;  // OpenSSH public key lines, at least one
-    std::string name;
+    std::optional<std::string> name;       // given: checked even when empty
     std::string provider;  // backend name; empty = the profile's or the config's default
     std::string profile;
     std::string region;

@@ -15,6 +15,9 @@ namespace core {
 
 namespace {
 
+// For label values and groups: they are shown in tables, one line each.
+constexpr std::size_t k_max_text_length = 255;
+
 bool valid_label_key(const std::string& k) {
     if (k.empty() || k.size() > 63) return false;
     for (char c : k)
@@ -33,18 +36,26 @@ Cluster Engine::plan(const CreateRequest& r) {
     if (!r.container.empty() && r.nodes > 1)
         throw Error(ErrorKind::Usage, "--container is for single-node clusters only",
                     "drop --container, or create with -n 1");
-    if (!r.name.empty() && !is_valid_name(r.name))
-        throw Error(ErrorKind::Usage, "invalid name '" + r.name + "'",
-                    "use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
-    for (const auto& [k, v] : r.labels)
+    if (r.name) {
+        check_cluster_name(*r.name);
+        m_impl->store.check_name_free(*r.name);
+    }
+    for (const auto& [k, v] : r.labels) {
         if (!valid_label_key(k))
-            throw Error(ErrorKind::Usage, "invalid label key '" + k + "'",
+            throw Error(ErrorKind::Usage, "invalid label key " + quoted_input(k),
                         "use --label KEY=VALUE with KEY of letters, digits, . _ - /");
+        if (v.size() > k_max_text_length || has_control_characters(v))
+            throw Error(
+                ErrorKind::Usage, "invalid value for label '" + k + "': " + quoted_input(v),
+                "use at most " + std::to_string(k_max_text_length) + " printable characters");
+    }
     if (!r.group.empty()) {
         const auto colon = r.group.find(':');
-        if (colon == std::string::npos || colon == 0 || colon + 1 == r.group.size())
-            throw Error(ErrorKind::Usage, "invalid group '" + r.group + "'",
-                        "use --group CATEGORY:GROUP");
+        if (colon == std::string::npos || colon == 0 || colon + 1 == r.group.size() ||
+            r.group.size() > k_max_text_length || has_control_characters(r.group))
+            throw Error(ErrorKind::Usage, "invalid group " + quoted_input(r.group),
+                        "use --group CATEGORY:GROUP, at most " + std::to_string(k_max_text_length) +
+                            " printable characters");
     }
     if (r.public_keys.empty())
         throw Error(ErrorKind::Usage, "no SSH public key for the cluster",
@@ -79,7 +90,7 @@ Cluster Engine::plan(const CreateRequest& r) {
 
     Cluster c;
     c.id = new_cluster_id();
-    c.name = r.name;
+    c.name = r.name.value_or("");
     c.provider = t.provider;
     c.profile = t.profile;
     c.region = r.region;
@@ -112,8 +123,16 @@ Cluster Engine::plan(const CreateRequest& r) {
 Cluster Engine::create(const CreateRequest& r) {
     Impl& m = *m_impl;
     Cluster c = plan(r);
-    const Operation op = new_operation(c.id, OperationKind::Create, m.clock);
-    m.store.insert_cluster(c, &op);
+    Operation op = new_operation(c.id, OperationKind::Create, m.clock);
+    // An id that starts with another cluster's name would make the name stand for two
+    // clusters: another id is drawn (one in 22 per one-letter name).
+    for (int attempt = 0; !m.store.insert_cluster(c, &op); ++attempt) {
+        if (attempt == 100)
+            throw Error(ErrorKind::Other, "no cluster id is free of the names in use",
+                        "archive ended clusters with short names: grid cluster archive ID");
+        set_cluster_id(c, new_cluster_id());
+        op.cluster_id = c.id;
+    }
     Ownership owned(m.store, m.clock, op);
     m.observer.on_progress("cluster " + c.id + ": " + std::to_string(c.nodes) + " x " + c.type +
                            " on " + c.provider);

@@ -209,8 +209,15 @@ std::vector<std::string> Engine::Impl::adopt(const Target& t, Provider& p,
         note(c.id, i->id, "observed", "found at the provider by name: " + f.provider_id);
     }
     std::vector<std::string> ids;
-    for (const auto& planned : a.clusters) {
-        store.insert_cluster(planned);
+    for (Cluster planned : a.clusters) {
+        // An id that starts with another cluster's name cannot be kept: the found cluster gets
+        // another, and a name that tells which it was at the provider.
+        for (int attempt = 0; !store.insert_cluster(planned); ++attempt) {
+            if (attempt == 100)
+                throw Error(ErrorKind::Other, "no cluster id is free of the names in use");
+            if (planned.name.empty()) planned.name = "found-" + planned.id;
+            set_cluster_id(planned, new_cluster_id());
+        }
         for (const auto& i : planned.instances)
             store.update_instance_endpoint(i);
         std::string names;

@@ -5,39 +5,36 @@
 #include "core/engine_impl.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"
+#include "core/text.hpp"
 
 namespace core {
 
 std::string Engine::resolve_cluster(const std::string& text, bool include_archived) const {
-    if (text.empty()) throw Error(ErrorKind::Usage, "empty cluster id");
+    if (text.empty())
+        throw Error(ErrorKind::Usage, "a CLUSTER cannot be empty",
+                    "give an id, a unique id prefix or a name (see: grid cluster list)");
     Store& s = m_impl->store;
     if (s.find_cluster(text)) return text;
-    auto ambiguous = [&](const std::vector<std::string>& ids, const char* what) {
-        std::string list;
-        for (const auto& id : ids)
-            list += (list.empty() ? "" : ", ") + id;
-        return Error(ErrorKind::Usage, "'" + text + "' " + what + " several clusters: " + list,
-                     "use the full id");
-    };
-    auto named = s.ids_with_name(text, include_archived);
-    if (named.size() > 1) {
-        // A name is reused once its cluster has ended: the one still alive is meant.
-        std::vector<std::string> live;
-        for (const auto& id : named) {
-            const auto c = s.find_cluster(id);
-            if (c && std::any_of(c->instances.begin(), c->instances.end(),
-                                 [](const Instance& i) { return is_live(i.state); }))
-                live.push_back(id);
-        }
-        if (live.size() == 1) return live.front();
-        throw ambiguous(live.empty() ? named : live, "names");
-    }
-    if (named.size() == 1) return named.front();
-    auto prefixed = s.ids_with_prefix(text, include_archived);
-    if (prefixed.size() == 1) return prefixed.front();
-    if (prefixed.size() > 1) throw ambiguous(prefixed, "starts");
-    throw Error(ErrorKind::NotFound, "no cluster '" + text + "'",
-                "list clusters with: grid cluster list --all");
+    // A name is unique among clusters not archived; an archived cluster's name is history,
+    // looked at only when no cluster in view has it.
+    auto named = s.ids_with_name(text, false);
+    if (named.empty() && include_archived) named = s.ids_with_name(text, true);
+    const auto prefixed = s.ids_with_prefix(text, include_archived);
+    std::vector<std::string> candidates;  // "id (why)"
+    for (const auto& id : named)
+        candidates.push_back(id + " (named so)");
+    for (const auto& id : prefixed)
+        if (std::find(named.begin(), named.end(), id) == named.end())
+            candidates.push_back(id + " (its id starts so)");
+    if (candidates.size() == 1) return named.empty() ? prefixed.front() : named.front();
+    if (candidates.empty())
+        throw Error(ErrorKind::NotFound, "no cluster " + quoted_input(text),
+                    "list clusters with: grid cluster list --all");
+    std::string list;
+    for (const auto& c : candidates)
+        list += (list.empty() ? "" : ", ") + c;
+    throw Error(ErrorKind::Usage, quoted_input(text) + " stands for several clusters: " + list,
+                "use the full id");
 }
 
 std::pair<Cluster, Instance> Engine::resolve_instance(const std::string& text) const {
@@ -67,7 +64,7 @@ std::pair<Cluster, Instance> Engine::resolve_instance(const std::string& text) c
                         "see its instances with: grid cluster info " + c.id);
         }
     }
-    throw Error(ErrorKind::NotFound, "no instance or cluster '" + text + "'",
+    throw Error(ErrorKind::NotFound, "no instance or cluster " + quoted_input(text),
                 "list clusters with: grid cluster list");
 }
 

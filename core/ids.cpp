@@ -7,6 +7,9 @@
 #include <charconv>
 #include <random>
 
+#include "core/errors.hpp"
+#include "core/text.hpp"
+
 namespace core {
 
 namespace {
@@ -76,8 +79,32 @@ std::optional<InstanceName> parse_instance_name(std::string_view text) {
     return InstanceName{std::string(cluster), Role::Worker, index};
 }
 
+void check_cluster_name(std::string_view text) {
+    const std::string name(text);
+    if (text.empty())
+        throw Error(ErrorKind::Usage, "a cluster name cannot be empty",
+                    "drop --name, or give one such as --name train");
+    if (text.size() > k_max_name_length)
+        throw Error(ErrorKind::Usage, "the name " + quoted_input(text) + " is too long",
+                    "use at most " + std::to_string(k_max_name_length) + " characters");
+    if (!is_valid_name(text))
+        throw Error(ErrorKind::Usage, "invalid name " + quoted_input(text),
+                    "use letters, digits, '.', '_' or '-', starting with a letter or digit");
+    if (is_cluster_id(text))
+        throw Error(ErrorKind::Usage, "the name '" + name + "' reads as a cluster id",
+                    "pick a name that is not 8 letters and digits like an id");
+    if (const auto i = parse_instance_name(text))
+        throw Error(
+            ErrorKind::Usage,
+            "the name '" + name + "' reads as instance " +
+                (i->role == Role::Jumphost ? std::string("jumphost") : std::to_string(i->index)) +
+                " of a cluster '" + i->cluster + "'",
+            "end it otherwise than -N or -jumphost, such as " + i->cluster + "-" +
+                (i->role == Role::Jumphost ? std::string("jh") : std::to_string(i->index) + "x"));
+}
+
 bool is_valid_name(std::string_view text) {
-    if (text.empty() || text.size() > 63) return false;
+    if (text.empty() || text.size() > k_max_name_length) return false;
     auto alnum = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     };

@@ -26,5 +26,11 @@ std::optional<InstanceName> parse_instance_name(std::string_view text);
 
 // User-chosen cluster names: 1-63 of [A-Za-z0-9._-], starting with a letter or digit.
 bool is_valid_name(std::string_view text);
+inline constexpr std::size_t k_max_name_length = 63;
+// Throws core::Error (Usage) saying what is wrong with a cluster name: not valid as above, or
+// one that would read as something else where a CLUSTER or INSTANCE is typed: a cluster id
+// ("k3m9x2ab"), or an instance ("train-0", "train-jumphost"). Whether another cluster uses it
+// is the store's to say.
+void check_cluster_name(std::string_view text);
 
 }  // namespace core

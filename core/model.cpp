@@ -58,4 +58,12 @@ std::optional<OperationKind> parse_operation_kind(std::string_view text) {
     return std::nullopt;
 }
 
+void set_cluster_id(Cluster& c, const std::string& id) {
+    c.id = id;
+    for (auto& i : c.instances) {
+        i.id = instance_name(id, i.role, i.index);
+        i.cluster_id = id;
+    }
+}
+
 }  // namespace core

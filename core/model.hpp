@@ -91,6 +91,8 @@ struct ClusterSummary {
     std::string end_detail;
 };
 ClusterSummary summarize(const Cluster& cluster);
+// Gives a planned cluster another id, its instances' names with it.
+void set_cluster_id(Cluster& cluster, const std::string& id);
 
 struct Event {
     std::int64_t id = 0;

@@ -18,6 +18,17 @@ std::map<std::string, SchedulerFactory>& scheduler_factories() {
     return table;
 }
 
+// By "provider:NAME" and "scheduler:NAME".
+std::map<std::string, std::vector<std::string>>& settings_table() {
+    static std::map<std::string, std::vector<std::string>> table;
+    return table;
+}
+
+std::vector<std::string> settings_of(const std::string& key) {
+    const auto it = settings_table().find(key);
+    return it == settings_table().end() ? std::vector<std::string>{} : it->second;
+}
+
 template <typename Table>
 std::string names_of(const Table& table) {
     std::string known;
@@ -28,8 +39,18 @@ std::string names_of(const Table& table) {
 
 }  // namespace
 
-void register_provider(const std::string& name, ProviderFactory factory) {
+void register_provider(const std::string& name, ProviderFactory factory,
+                       std::vector<std::string> settings) {
     factories()[name] = std::move(factory);
+    settings_table()["provider:" + name] = std::move(settings);
+}
+
+std::vector<std::string> provider_settings(const std::string& name) {
+    return settings_of("provider:" + name);
+}
+
+std::vector<std::string> scheduler_settings(const std::string& name) {
+    return settings_of("scheduler:" + name);
 }
 
 std::vector<std::string> provider_names() {
@@ -51,8 +72,10 @@ std::unique_ptr<Provider> make_provider(const ProviderContext& context) {
     return it->second(context);
 }
 
-void register_scheduler(const std::string& name, SchedulerFactory factory) {
+void register_scheduler(const std::string& name, SchedulerFactory factory,
+                        std::vector<std::string> settings) {
     scheduler_factories()[name] = std::move(factory);
+    settings_table()["scheduler:" + name] = std::move(settings);
 }
 
 std::vector<std::string> scheduler_names() {

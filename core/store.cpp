@@ -235,11 +235,43 @@ bool run_owned(sqlite3* db, const std::string& sql, const std::string& cluster_i
     return changed;
 }
 
+// A name stands for one cluster: not one a cluster not archived uses, nor the start of an id.
+void ensure_name_free(sqlite3* db, const std::string& name) {
+    Stmt taken(db, "SELECT id, status FROM clusters WHERE name = ? AND archived = 0 LIMIT 1");
+    taken.bind(1, name);
+    if (taken.step()) {
+        const std::string id = taken.text(0);
+        const bool ended = is_final(parse_state(taken.text(1)).value_or(State::Failed));
+        throw Error(
+            ErrorKind::InvalidState,
+            "the name '" + name + "' is taken by cluster " + id + " (" + taken.text(1) + ")",
+            ended ? "pick another name, or archive the ended cluster first: grid "
+                    "cluster archive " +
+                        id
+                  : "pick another name");
+    }
+    Stmt starts(db, "SELECT id FROM clusters WHERE substr(id, 1, length(?1)) = ?1 LIMIT 1");
+    starts.bind(1, name);
+    if (starts.step())
+        throw Error(ErrorKind::InvalidState,
+                    "the name '" + name + "' is the start of cluster " + starts.text(0) +
+                        "'s id, so it would stand for two clusters",
+                    "pick another name");
+}
+
 }  // namespace
 
-void Store::insert_cluster(const Cluster& c, const Operation* owner) {
+bool Store::insert_cluster(const Cluster& c, const Operation* owner) {
     sqlite3* db = m_impl->db;
     WriteTx tx(db);
+    if (!c.name.empty()) ensure_name_free(db, c.name);
+    {
+        Stmt shadowed(db,
+                      "SELECT 1 FROM clusters WHERE name <> '' AND substr(?1, 1, length(name)) = "
+                      "name LIMIT 1");
+        shadowed.bind(1, c.id);
+        if (shadowed.step()) return false;
+    }
     nlohmann::json labels = nlohmann::json::object();
     for (const auto& [k, v] : c.labels)
         labels[k] = v;
@@ -269,6 +301,7 @@ void Store::insert_cluster(const Cluster& c, const Operation* owner) {
     update_cluster_status(db, c.id);
     if (owner) insert_operation(db, *owner);
     tx.commit();
+    return true;
 }
 
 std::optional<Cluster> Store::find_cluster(const std::string& id) const {
@@ -380,6 +413,10 @@ std::vector<std::string> select_ids(sqlite3* db, const char* sql, const std::str
 }
 
 }  // namespace
+
+void Store::check_name_free(const std::string& name) const {
+    ensure_name_free(m_impl->db, name);
+}
 
 std::vector<std::string> Store::ids_with_name(const std::string& name,
                                               bool include_archived) const {

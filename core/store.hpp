@@ -49,8 +49,11 @@ class Store {
 
     // A new cluster with its instances (all PENDING) and a "created" event, atomically. With
     // `owner`, the cluster is owned by that operation from the same transaction on: no other
-    // process ever sees it unowned while it is being created.
-    void insert_cluster(const Cluster& cluster, const Operation* owner = nullptr);
+    // process ever sees it unowned while it is being created. Names are checked in the same
+    // transaction: one that a cluster not archived uses, or that starts another cluster's id,
+    // is an error (InvalidState). Returns false, inserting nothing, when the id starts with
+    // another cluster's name (the name would then stand for two clusters): pick another id.
+    bool insert_cluster(const Cluster& cluster, const Operation* owner = nullptr);
 
     std::optional<Cluster> find_cluster(const std::string& id) const;
     std::vector<Cluster> list_clusters(const ClusterQuery& query = {}) const;
@@ -59,6 +62,10 @@ class Store {
     std::vector<ClusterSummary> list_summaries(const ClusterQuery& query = {}) const;
     // All clusters, archived included: an upper bound for any query, read without a scan.
     std::size_t cluster_count() const;
+
+    // Throws core::Error (InvalidState) when `name` cannot name a new cluster: a cluster not
+    // archived uses it, or a cluster's id starts with it.
+    void check_name_free(const std::string& name) const;
 
     // Candidate ids for what a user typed: exact id, exact name, then id prefix.
     std::vector<std::string> ids_with_name(const std::string& name, bool include_archived) const;

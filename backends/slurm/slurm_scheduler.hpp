@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/scheduler.hpp"
 
@@ -17,5 +19,7 @@ namespace backends::slurm {
 //   ssh_config        an ssh_config file for that host
 // A cluster grid made (SchedulerContext::head_node_ssh) is reached with the commands over ssh.
 std::unique_ptr<core::Scheduler> make_scheduler(const core::SchedulerContext& context);
+inline const std::vector<std::string> k_settings = {
+    "url", "user", "slurm_token_cmd", "token_env", "timeout", "cli", "ssh_config"};
 
 }  // namespace backends::slurm

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/option_checks.hpp"
 #include "cli/output/views.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
@@ -42,7 +43,7 @@ void run_cluster_create(Context& ctx, const CreateOptions& o) {
     core::CreateRequest r;
     r.type = o.type;
     r.nodes = o.nodes;
-    r.name = o.name;
+    if (!o.name.empty()) r.name = o.name;
     r.provider = o.provider;
     r.region = o.region;
     r.profile = ctx.global.profile;
@@ -100,7 +101,7 @@ void register_cluster_create(CLI::App& parent, Context& ctx) {
     cmd->add_option("TYPE", o->type, "Instance type, e.g. 1xH100, 8xH200 (see: grid types)")
         ->required()
         ->type_name("TYPE");
-    cmd->add_option("-n,--nodes", o->nodes, "Number of nodes; 2 or more adds a jumphost")
+    decimal(cmd->add_option("-n,--nodes", o->nodes, "Number of nodes; 2 or more adds a jumphost"))
         ->type_name("N");
     cmd->add_option("-i,--identity", o->identities, "Public key file to authorize (repeatable)")
         ->type_name("PUBKEY");

@@ -6,6 +6,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/option_checks.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/files.hpp"
@@ -91,8 +92,8 @@ void register_queue_submit(CLI::App& parent, Context& ctx) {
     cmd->add_option("SCRIPT", o->script, "Batch script to run (its #! line picks the shell)");
     cmd->add_option("--wrap", o->wrap, "Run this command instead of a script")
         ->type_name("COMMAND");
-    cmd->add_option("-N,--nodes", o->nodes, "Nodes (default 1)")->type_name("N");
-    cmd->add_option("--gpus", o->gpus, "GPUs for the whole job")->type_name("N");
+    decimal(cmd->add_option("-N,--nodes", o->nodes, "Nodes (default 1)"))->type_name("N");
+    decimal(cmd->add_option("--gpus", o->gpus, "GPUs for the whole job"))->type_name("N");
     cmd->add_option("--time", o->time, "Time limit, e.g. 30m, 2h (default: the partition's)")
         ->type_name("DUR");
     cmd->add_option("-p,--partition", o->partition, "Partition (default: the cluster's default)")

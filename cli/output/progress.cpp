@@ -7,6 +7,7 @@
 
 #include "cli/context.hpp"
 #include "cli/output/style.hpp"
+#include "core/text.hpp"
 
 namespace cli {
 
@@ -27,7 +28,8 @@ void ProgressObserver::on_transition(const std::string& instance_id, core::State
     std::cerr << fmt::format("{:>6.1f}s  {:<20} {} -> {}", t, instance_id,
                              paint(core::to_string(from), status_color(from), color),
                              paint(core::to_string(to), status_color(to), color));
-    if (!reason.empty()) std::cerr << paint("  (" + reason + ")", Color::Dim, color);
+    if (!reason.empty())
+        std::cerr << paint("  (" + core::printable(reason) + ")", Color::Dim, color);
     std::cerr << '\n';
 }
 
@@ -36,12 +38,12 @@ void ProgressObserver::on_progress(const std::string& message) {
     m_last_progress = message;
     const double t =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    std::cerr << fmt::format("{:>6.1f}s  ", t) << paint(message, Color::Dim, m_ctx.color_stderr())
-              << '\n';
+    std::cerr << fmt::format("{:>6.1f}s  ", t)
+              << paint(core::printable(message), Color::Dim, m_ctx.color_stderr()) << '\n';
 }
 
 void ProgressObserver::on_warning(const std::string& message) {
-    std::cerr << "grid: warning: " << message << '\n';
+    std::cerr << "grid: warning: " << core::printable(message) << '\n';
 }
 
 }  // namespace cli
@@ -53,7 +55,7 @@ bool ProgressObserver::tracing() const {
 }
 
 void ProgressObserver::on_trace(const std::string& line) {
-    std::cerr << paint(line, Color::Dim, m_ctx.color_stderr()) << '\n';
+    std::cerr << paint(core::printable(line), Color::Dim, m_ctx.color_stderr()) << '\n';
 }
 
 }  // namespace cli

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace cli {
 
 std::size_t text_width(const std::string& s) {
@@ -12,6 +14,9 @@ std::size_t text_width(const std::string& s) {
 }
 
 void Row::add(std::string_view text, Color color) {
+    // Names, labels and providers' words reach the terminal here: never as control sequences.
+    const std::string escaped = core::has_control_characters(text) ? core::printable(text) : "";
+    if (!escaped.empty()) text = escaped;
     if (m_size == m_cells.size())
         m_cells.emplace_back(text, color);
     else {
@@ -73,7 +78,7 @@ void Fields::print(std::ostream& out, bool color) const {
         width = std::max(width, text_width(k));
     for (const auto& [k, v] : m_rows)
         out << paint(k, Color::Bold, color) << std::string(width - text_width(k) + 2, ' ')
-            << paint(v.text, v.color, color) << '\n';
+            << paint(core::printable(v.text), v.color, color) << '\n';
 }
 
 }  // namespace cli

@@ -69,6 +69,56 @@ TEST_CASE("usage errors exit 2", "[cli][errors]") {
     CHECK(g.ok({"cluster", "list", "-q", "--all"}).out.empty());
 }
 
+TEST_CASE("slips in the command line are named, with what was meant", "[cli][errors]") {
+    test::Grid g;
+    const std::string key = g.pubkey().string();
+    auto r = expect_error(g, {"clustr", "list"}, 2);
+    CHECK(r.err.find("unknown command 'clustr'") != std::string::npos);
+    CHECK(r.err.find("hint: did you mean 'cluster'?") != std::string::npos);
+    r = expect_error(g, {"cluster", "lst"}, 2);
+    CHECK(r.err.find("unknown command 'cluster lst'") != std::string::npos);
+    CHECK(r.err.find("did you mean 'cluster list'?") != std::string::npos);
+    r = expect_error(g, {"--frobnicate"}, 2);
+    CHECK(r.err.find("unknown option '--frobnicate'") != std::string::npos);
+    r = expect_error(g, {"cluster", "list", "--bogus"}, 2);
+    CHECK(r.err.find("unknown option '--bogus'") != std::string::npos);
+    // Empty values, numbers that are not decimal, durations out of range.
+    r = expect_error(g, {"cluster", "create", "1xH100", "--name", "", "-i", key}, 2);
+    CHECK(r.err.find("--name needs a value") != std::string::npos);
+    expect_error(g, {"cluster", "create", "1xH100", "--ttl", "", "-i", key}, 2);
+    expect_error(g, {"cluster", "create", "1xH100", "-n", "0x2", "-i", key}, 2);
+    expect_error(g, {"cluster", "create", "1xH100", "-n", "02", "-i", key}, 2);
+    expect_error(g, {"queue", "submit", "--cluster", "x", "--gpus", "1e3", "--wrap", "true"}, 2);
+    r = expect_error(g, {"cluster", "create", "1xH100", "--ttl", "106751d", "-i", key}, 2);
+    CHECK(r.err.find("too long") != std::string::npos);
+    // What came from the user is echoed short and without control characters.
+    r = expect_error(g, {"cluster", "create", "1xH100", "--name", std::string(10000, 'n'), "-i", key},
+                     2);
+    CHECK(r.err.size() < 300);
+    r = expect_error(g, {"cluster", "create", "1xH100", "--label", "k=a\x1b[31mred", "-i", key},
+                     2);
+    CHECK(r.err.find('\x1b') == std::string::npos);
+    expect_error(g, {"cluster", "create", "1xH100", "--group", "a:b\nc", "-i", key}, 2);
+    CHECK(g.ok({"cluster", "list", "-q", "--all"}).out.empty());
+}
+
+TEST_CASE("names cannot shadow ids, instances or each other", "[cli][errors]") {
+    test::require_sshd();
+    test::Grid g;
+    const std::string key = g.pubkey().string();
+    const std::string id = g.create({"1xH100", "--name", "train"});
+    auto r = expect_error(g, {"cluster", "create", "1xH100", "--name", "train", "-i", key}, 4);
+    CHECK(r.err.find("taken by cluster " + id) != std::string::npos);
+    r = expect_error(g, {"cluster", "create", "1xH100", "--name", id.substr(0, 3), "-i", key}, 4);
+    CHECK(r.err.find(id) != std::string::npos);
+    expect_error(g, {"cluster", "create", "1xH100", "--name", "bcdefghj", "-i", key}, 2);
+    expect_error(g, {"cluster", "create", "1xH100", "--name", "train-0", "-i", key}, 2);
+    // The id, its prefix and the name all reach the one cluster.
+    for (const auto& text : {id, id.substr(0, 3), std::string("train")})
+        CHECK(g.ok({"cluster", "info", text, "-q"}).out == id + "\n");
+    CHECK(g.ok({"cluster", "list", "-q", "--all"}).out == id + "\n");
+}
+
 TEST_CASE("unknown ids exit 3", "[cli][errors]") {
     test::Grid g;
     for (const auto& cmd :
@@ -86,8 +136,31 @@ TEST_CASE("a broken config file is reported with where it is broken", "[cli][err
     const auto r = expect_error(g, {"types"}, 2);
     CHECK(r.err.find("providers.local.max_instances") != std::string::npos);
     g.write_config("[providers.local\n");
-    expect_error(g, {"types"}, 2);
+    // The same error whichever command meets it.
+    const auto broken = expect_error(g, {"types"}, 2);
+    for (const auto& cmd : std::vector<std::vector<std::string>>{
+             {"cluster", "list"}, {"cluster", "create", "1xH100"}, {"me", "sshkey"}})
+        CHECK(expect_error(g, cmd, 2).err == broken.err);
     expect_error(g, {"types", "--config", "/nonexistent/grid.toml"}, 2);
+}
+
+TEST_CASE("a key nothing reads is a warning naming it and the nearest known one",
+          "[cli][errors]") {
+    test::Grid g;
+    g.write_config(
+        "defualt_provider = \"local\"\n[providers.local]\nmax_instance = 3\n"
+        "[profiles.lab]\nprovider = \"lambda\"\nregoin = \"us-east-1\"\n"
+        "[profiles.hpc]\nscheduler = \"slurm\"\nurl = \"http://h:6820\"\ntoken_cmd = \"x\"\n");
+    const auto r = g.run({"cluster", "list"});
+    CHECK(r.code == 0);
+    CHECK(r.err.find("unknown key defualt_provider") != std::string::npos);
+    CHECK(r.err.find("(did you mean default_provider?)") != std::string::npos);
+    CHECK(r.err.find("providers.local.max_instance in") != std::string::npos);
+    CHECK(r.err.find("(did you mean max_instances?)") != std::string::npos);
+    CHECK(r.err.find("profiles.lab.regoin") != std::string::npos);
+    CHECK(r.err.find("profiles.hpc.token_cmd") != std::string::npos);
+    // Keys that are read are not mentioned.
+    CHECK(r.err.find("url") == std::string::npos);
 }
 
 TEST_CASE("the wrong state for an operation exits 4 and changes nothing", "[cli][errors]") {

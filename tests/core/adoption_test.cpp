@@ -128,10 +128,10 @@ TEST_CASE("a duplicate or a reused id gets a record of its own", "[adoption]") {
         by_pid[c.instances[0].provider_id] = c.name + "/" + c.id;
     }
     CHECK(by_pid.size() == 4);
-    CHECK(by_pid["i-2"].rfind("abcdefgh/mmmmmmm", 0) == 0);  // the store's id is taken
-    CHECK(by_pid["i-5"].rfind("bcdefghj/mmmmmmm", 0) == 0);  // an archived record's id, too
+    CHECK(by_pid["i-2"].rfind("found-abcdefgh/mmmmmmm", 0) == 0);  // the store's id is taken
+    CHECK(by_pid["i-5"].rfind("found-bcdefghj/mmmmmmm", 0) == 0);  // an archived record's id, too
     // Two machines under one name: one keeps the id, the other gets a new one.
     const bool first_kept = by_pid["i-6"] == "/cdefghjk";
-    CHECK((first_kept ? by_pid["i-7"] : by_pid["i-6"]).rfind("cdefghjk/mmmmmmm", 0) == 0);
+    CHECK((first_kept ? by_pid["i-7"] : by_pid["i-6"]).rfind("found-cdefghjk/mmmmmmm", 0) == 0);
     CHECK((by_pid["i-6"] == "/cdefghjk" || by_pid["i-7"] == "/cdefghjk"));
 }

@@ -55,3 +55,22 @@ TEST_CASE("times are RFC 3339 UTC", "[duration]") {
     CHECK(core::format_rfc3339(0) == "1970-01-01T00:00:00Z");
     CHECK(core::format_rfc3339(1795000000) == "2026-11-18T11:06:40Z");
 }
+
+TEST_CASE("a well-formed duration out of range says it is too long", "[duration]") {
+    for (const char* text : {"106751d", "36501d", "99999999999999999999s"}) {
+        INFO(text);
+        try {
+            core::parse_duration(text);
+            FAIL("parsed");
+        } catch (const core::Error& e) {
+            CHECK(std::string(e.what()).find("too long") != std::string::npos);
+        }
+    }
+    CHECK(core::parse_duration("36500d").count() == 36500LL * 86400);
+    try {
+        core::parse_duration("soon");
+        FAIL("parsed");
+    } catch (const core::Error& e) {
+        CHECK(std::string(e.what()).find("invalid duration") != std::string::npos);
+    }
+}

@@ -280,10 +280,12 @@ TEST_CASE("names and prefixes resolve; ambiguity and absence are reported", "[en
     const auto a = w.engine.create(r);
     CHECK(w.engine.resolve_cluster("train") == a.id);
     CHECK(w.engine.resolve_cluster(a.id.substr(0, 5)) == a.id);
-    // The name is reused once the first cluster has ended: the live one wins.
+    // A name is free again once its cluster is archived; the archived one is history.
     w.engine.destroy(a.id, core::EndReason::DestroyedByUser, "", true);
+    w.engine.archive({a.id});
     const auto b = w.engine.create(r);
     CHECK(w.engine.resolve_cluster("train") == b.id);
+    CHECK(w.engine.resolve_cluster("train", /*include_archived=*/true) == b.id);
     try {
         w.engine.resolve_cluster("nosuch");
         FAIL("resolved");
@@ -294,6 +296,94 @@ TEST_CASE("names and prefixes resolve; ambiguity and absence are reported", "[en
     CHECK(inst.id == b.id + "-0");
     CHECK(w.engine.resolve_instance(b.id + "-0").second.id == b.id + "-0");
     CHECK_THROWS_AS(w.engine.resolve_instance(b.id + "-7"), core::Error);
+}
+
+namespace {
+
+core::ErrorKind create_error(World& w, const core::CreateRequest& r) {
+    try {
+        w.engine.create(r);
+    } catch (const core::Error& e) {
+        return e.kind();
+    }
+    FAIL("created");
+    return core::ErrorKind::Other;
+}
+
+}  // namespace
+
+TEST_CASE("a name stands for one cluster and cannot pass for an id or an instance",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto r = w.request(1);
+    r.name = "train";
+    const auto a = w.engine.create(r);
+    // Taken while its cluster is not archived, ended or not.
+    CHECK(create_error(w, r) == core::ErrorKind::InvalidState);
+    w.engine.destroy(a.id, core::EndReason::DestroyedByUser, "", true);
+    CHECK(create_error(w, r) == core::ErrorKind::InvalidState);
+    // The start of another cluster's id, or an id itself.
+    r.name = a.id.substr(0, 3);
+    CHECK(create_error(w, r) == core::ErrorKind::InvalidState);
+    for (const std::string& bad : std::vector<std::string>{"", "bcdefghj", "train-0", "train-jumphost", "a b", "-x",
+                                  std::string(64, 'a'), "tab\tname"}) {
+        r.name = bad;
+        INFO(bad);
+        CHECK(create_error(w, r) == core::ErrorKind::Usage);
+    }
+    CHECK(w.store.list_clusters().size() == 1);
+}
+
+TEST_CASE("a new id never starts with a name in use", "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    // One-letter names for every first letter of an id that no id has taken yet: each new id
+    // must then avoid more of them.
+    auto r = w.request(1);
+    for (const char c : std::string("abcdefghjkmnpqrstvwxyz")) {
+        r.name = std::string(1, c);
+        try {
+            w.engine.create(r);
+        } catch (const core::Error& e) {
+            CHECK(e.kind() == core::ErrorKind::InvalidState);  // an id starts with it already
+        }
+    }
+    r.name.reset();
+    for (int i = 0; i < 10; ++i)
+        w.engine.create(r);
+    const auto all = w.store.list_clusters();
+    CHECK(all.size() > 10);
+    for (const auto& named : all)
+        for (const auto& c : all)
+            if (!named.name.empty() && c.id != named.id) {
+                INFO(c.id << " and the name " << named.name);
+                CHECK(c.id.rfind(named.name, 0) != 0);
+            }
+}
+
+TEST_CASE("what a user typed that stands for several clusters is an error naming them",
+          "[engine]") {
+    World w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    const auto a = w.engine.create(w.request(1));
+    auto r = w.request(1);
+    // A cluster whose id starts like a's, inserted as a store of another grid would have it.
+    core::Cluster other = w.engine.plan(r);
+    core::set_cluster_id(other, a.id.substr(0, 4) + "zzzz");
+    REQUIRE(w.store.insert_cluster(other));
+    try {
+        w.engine.resolve_cluster(a.id.substr(0, 4));
+        FAIL("resolved");
+    } catch (const core::Error& e) {
+        CHECK(e.kind() == core::ErrorKind::Usage);
+        CHECK(std::string(e.what()).find(a.id) != std::string::npos);
+        CHECK(std::string(e.what()).find(other.id) != std::string::npos);
+    }
+    CHECK(w.engine.resolve_cluster(a.id) == a.id);
 }
 
 TEST_CASE("bad requests are usage errors before anything is created", "[engine]") {

@@ -30,3 +30,39 @@ TEST_CASE("a shell-quoted word reaches the program as it was", "[text]") {
     CHECK(core::shell_quote("PartitionName=x") == "PartitionName=x");
     CHECK(core::shell_quote("it's") == "'it'\\''s'");
 }
+
+TEST_CASE("text from outside reaches a terminal without control sequences", "[text]") {
+    CHECK(core::printable("train") == "train");
+    CHECK(core::printable("a\nb\tc\r") == "a\\nb\\tc\\r");
+    CHECK(core::printable("\x1b[31mred") == "\\x1b[31mred");
+    CHECK(core::printable("del\x7f") == "del\\x7f");
+    CHECK(core::printable("c1 \xc2\x9b") == "c1 \\x9b");         // CSI as UTF-8
+    CHECK(core::printable("caf\xc3\xa9 \xe2\x96\x88") == "caf\xc3\xa9 \xe2\x96\x88");  // kept
+    CHECK(core::has_control_characters("a\x1b"));
+    CHECK_FALSE(core::has_control_characters("plain \xc3\xa9"));
+}
+
+TEST_CASE("what a user typed is quoted, escaped and cut when long", "[text]") {
+    CHECK(core::quoted_input("train") == "'train'");
+    CHECK(core::quoted_input("a\nb") == "'a\\nb'");
+    const std::string long_name(10000, 'x');
+    const std::string q = core::quoted_input(long_name);
+    CHECK(q.size() < 80);
+    CHECK(q.find("(10000 characters)") != std::string::npos);
+    // Never cut inside a UTF-8 character.
+    std::string accents;
+    for (int i = 0; i < 30; ++i)
+        accents += "\xc3\xa9";
+    const std::string cut = core::quoted_input(accents);
+    CHECK(cut.find("\xc3\xa9...'") != std::string::npos);
+}
+
+TEST_CASE("a misspelt word finds its nearest candidate, and only a near one", "[text]") {
+    const std::vector<std::string> commands{"cluster", "queue", "ssh", "ssh-config", "types"};
+    CHECK(core::closest("clustr", commands) == "cluster");
+    CHECK(core::closest("qeue", commands) == "queue");
+    CHECK(core::closest("tpyes", commands) == "types");
+    CHECK(core::closest("frobnicate", commands).empty());
+    CHECK(core::closest("xy", commands).empty());
+    CHECK(core::closest("lst", {"list", "info", "create"}) == "list");
+}
