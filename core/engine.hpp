@@ -71,6 +71,10 @@ class Engine {
     // they are seen and can be destroyed; their ids are returned. Problems with one account or
     // cluster are warnings, not errors.
     std::vector<std::string> refresh_all(const std::string& provider = {});
+    // An empty store next to instances on this machine (a lost or emptied store) is an error
+    // that says so and how to recover, never "no clusters". Asks only providers whose
+    // instances are on this machine; costs nothing when the store has clusters.
+    void check_store_not_lost();
     Cluster destroy(const std::string& cluster_id, EndReason reason, const std::string& detail,
                     bool wait);
     // All or nothing: every cluster must have ended (DESTROYED or FAILED with nothing live).

@@ -15,13 +15,31 @@ namespace core {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// The store is there but takes no writes: a full disk, a read-only file system, an I/O error.
+bool cannot_write(const StoreError& e) {
+    using Cause = StoreError::Cause;
+    return e.cause() == Cause::Full || e.cause() == Cause::ReadOnly || e.cause() == Cause::Io;
+}
+
+}  // namespace
+
 Cluster Engine::Impl::destroy(const std::string& id, EndReason reason, const std::string& detail,
                               bool wait) {
-    // The reason first, before a create that is stopped for this destroy records its own.
+    const Cluster before = load(id);
+    try {
+        return destroy_recorded(id, reason, detail, wait);
+    } catch (const StoreError& e) {
+        if (!cannot_write(e)) throw;
+        return destroy_unrecorded(before, reason, detail, wait);
+    }
+}
+
+void Engine::Impl::mark_destroying(const std::string& id, EndReason reason,
+                                   const std::string& detail) {
     store.set_end_reason(id, reason, detail);
-    const auto owned = take_over(id, OperationKind::Destroy);
-    Cluster c = load(id);
-    if (reason != EndReason::TtlExpired) stop_watchdog(c.id);
+    const Cluster c = load(id);
     const std::string why = std::string("destroy requested (") + to_string(reason) + ")";
     for (const auto& i : c.instances)
         if (is_live(i.state) && i.state != State::Destroying) {
@@ -32,13 +50,59 @@ Cluster Engine::Impl::destroy(const std::string& id, EndReason reason, const std
                     move(*f, State::Destroying, why);
             }
         }
-    c = load(c.id);
+}
+
+Cluster Engine::Impl::destroy_recorded(const std::string& id, EndReason reason,
+                                       const std::string& detail, bool wait) {
+    // The reason first, before a create that is stopped for this destroy records its own.
+    store.set_end_reason(id, reason, detail);
+    const auto owned = take_over(id, OperationKind::Destroy);
+    if (reason != EndReason::TtlExpired) stop_watchdog(id);
+    mark_destroying(id, reason, detail);
+    Cluster c = load(id);
     release(c);
     if (wait) c = wait_for(c.id, std::chrono::minutes(10), /*destroying=*/true);
     if (!std::any_of(c.instances.begin(), c.instances.end(),
                      [](const Instance& i) { return is_live(i.state); }))
         remove_client_files(c.id);
     return c;
+}
+
+Cluster Engine::Impl::destroy_unrecorded(const Cluster& c, EndReason reason,
+                                         const std::string& detail, bool wait) {
+    // Released first, recorded after: what costs money goes, whatever the bookkeeping can do.
+    Provider& p = provider(target_of(c));
+    std::vector<std::string> ids, unlaunched;
+    for (const auto& i : c.instances) {
+        if (i.state == State::Destroyed) continue;
+        if (i.provider_id.empty())
+            unlaunched.push_back(i.id);
+        else
+            ids.push_back(i.provider_id);
+    }
+    for (const auto& [name, provider_id] : p.find_by_name(unlaunched))
+        ids.push_back(provider_id);
+    if (!ids.empty()) p.terminate(ids);
+    p.sweep(c.id);
+    if (reason != EndReason::TtlExpired) stop_watchdog(c.id);
+    try {
+        // Releasing may have freed the space the record needs.
+        mark_destroying(c.id, reason, detail);
+        for (const auto& i : load(c.id).instances)
+            if (i.state == State::Destroying && i.provider_id.empty())
+                move(i, State::Destroyed, "never launched");
+        return wait ? wait_for(c.id, std::chrono::minutes(10), /*destroying=*/true) : load(c.id);
+    } catch (const StoreError& e) {
+        if (!cannot_write(e)) throw;
+        const std::string fix = e.hint().empty() ? "fix that" : e.hint();
+        std::string hint = fix + "; the next grid command records the destroy";
+        try {
+            store.defer_destroy(c.id, reason);
+        } catch (const Error&) {
+            hint = fix + ", then run grid cluster destroy " + c.id + " again to record it";
+        }
+        throw Error(ErrorKind::Other, "cluster " + c.id + " was released, but " + e.what(), hint);
+    }
 }
 
 void Engine::Impl::release(Cluster& c) {

@@ -74,6 +74,9 @@ struct Engine::Impl {
                     const std::map<std::string, Observation>* listed = nullptr);
     void refresh_one(const std::string& id, const std::map<std::string, Observation>* listed);
     std::vector<std::string> refresh_all(const std::string& only_provider);
+    // Every provider account the config names, and the default provider.
+    std::vector<Target> accounts(const std::string& only_provider) const;
+    void check_store_not_lost();
     std::vector<std::string> adopt(const Target& t, Provider& p,
                                    const std::vector<Provider::Discovered>& listed);
     void adopt_unrecorded_launches(Cluster& c);
@@ -85,7 +88,16 @@ struct Engine::Impl {
 
     // engine_destroy.cpp
     void check_expiry(Cluster& c);
+    // Releases first and records after when the store takes no writes (a full disk): see
+    // destroy_unrecorded.
     Cluster destroy(const std::string& id, EndReason reason, const std::string& detail, bool wait);
+    Cluster destroy_recorded(const std::string& id, EndReason reason, const std::string& detail,
+                             bool wait);
+    // Terminates and sweeps what the snapshot `c` names without writing to the store, then
+    // records it if the store now takes it, else leaves a note that the next grid applies.
+    Cluster destroy_unrecorded(const Cluster& c, EndReason reason, const std::string& detail,
+                               bool wait);
+    void mark_destroying(const std::string& id, EndReason reason, const std::string& detail);
     // Terminates every instance with a provider id that is not DESTROYED, and sweeps up what
     // the provider holds for the cluster beyond them.
     void release(Cluster& c);

@@ -117,6 +117,47 @@ void Engine::Impl::refresh_one(const std::string& id,
     }
 }
 
+std::vector<Target> Engine::Impl::accounts(const std::string& only_provider) const {
+    std::vector<Target> out;
+    auto wanted = [&](const std::string& p) {
+        return has_provider(p) && (only_provider.empty() || p == only_provider);
+    };
+    for (const auto& name : config.profile_names())
+        if (const auto p = config.profile(name); p && wanted(p->provider))
+            out.push_back(Target{p->provider, name, p->settings});
+    bool default_listed = false;
+    for (const auto& name : config.root().table("providers").keys())
+        if (wanted(name)) {
+            out.push_back(Target{name, "", config.provider_settings(name)});
+            default_listed = default_listed || name == config.default_provider();
+        }
+    // The default provider needs no table of its own (local needs no config at all).
+    if (const std::string d = config.default_provider(); !default_listed && wanted(d))
+        out.push_back(Target{d, "", config.provider_settings(d)});
+    return out;
+}
+
+void Engine::Impl::check_store_not_lost() {
+    if (store.cluster_count() != 0) return;
+    for (const auto& t : accounts("")) {
+        Provider& p = provider(t);
+        if (!p.capabilities().on_this_machine) continue;
+        const auto found = p.discover();
+        if (found.empty()) continue;
+        std::string names;
+        for (std::size_t k = 0; k < found.size() && k < 3; ++k)
+            names += (names.empty() ? "" : ", ") + found[k].name;
+        if (found.size() > 3) names += ", ...";
+        throw Error(ErrorKind::Other,
+                    "the state store at " + store.path().string() + " knows no clusters, but " +
+                        std::to_string(found.size()) + " instance" +
+                        (found.size() == 1 ? "" : "s") + " of the " + t.provider +
+                        " provider are on this machine (" + names + ")",
+                    "record them with: grid cluster list --refresh; then grid cluster destroy "
+                    "stops them");
+    }
+}
+
 // One look per provider account that can list (Capabilities::listing), one per cluster
 // for the others.
 std::vector<std::string> Engine::Impl::refresh_all(const std::string& only_provider) {
@@ -140,14 +181,8 @@ std::vector<std::string> Engine::Impl::refresh_all(const std::string& only_provi
     }
     // Accounts with nothing in the store are looked at too: a lost store is the case that
     // leaves the most behind.
-    for (const auto& name : config.profile_names())
-        if (const auto p = config.profile(name);
-            p && has_provider(p->provider) &&
-            (only_provider.empty() || p->provider == only_provider))
-            add(Target{p->provider, name, p->settings});
-    for (const auto& name : config.root().table("providers").keys())
-        if (has_provider(name) && (only_provider.empty() || name == only_provider))
-            add(Target{name, "", config.provider_settings(name)});
+    for (const auto& t : accounts(only_provider))
+        add(t);
 
     std::vector<std::string> adopted;
     for (const auto& [key, w] : work) {
@@ -167,6 +202,9 @@ std::vector<std::string> Engine::Impl::refresh_all(const std::string& only_provi
             for (const auto& id : w.clusters)
                 refresh_one(id, &seen);
             const auto ids = adopt(w.target, p, listed);
+            // Those grid can reach (their key is here) are taken as far as the facts allow.
+            for (const auto& id : ids)
+                if (load(id).status() != State::Failed) refresh_one(id, &seen);
             adopted.insert(adopted.end(), ids.begin(), ids.end());
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Interrupted) throw;
@@ -226,6 +264,16 @@ std::vector<std::string> Engine::Impl::adopt(const Target& t, Provider& p,
         note(planned.id, "", "found",
              "running at " + t.provider + (t.profile.empty() ? "" : " (" + t.profile + ")") +
                  " under grid's names, unknown to this store: " + names);
+        // The cluster's own key is still here (the store was lost, not the state directory):
+        // grid can reach it, so it is recorded as it really is.
+        if (planned.name.empty() && std::filesystem::exists(ssh_files(paths, planned.id).key)) {
+            for (const auto& i : load(planned.id).instances)
+                move(i, State::Provisioning, "found at the provider, with its key");
+            observer.on_warning(planned.id + ": found at " + t.provider +
+                                ", unknown to this store; recorded with its real state");
+            ids.push_back(planned.id);
+            continue;
+        }
         store.set_end_reason(planned.id, EndReason::Failed,
                              "found at the provider, unknown to this store");
         const Cluster c = load(planned.id);
@@ -282,6 +330,10 @@ Cluster Engine::refresh(const std::string& id) {
 
 std::vector<std::string> Engine::refresh_all(const std::string& provider) {
     return m_impl->refresh_all(provider);
+}
+
+void Engine::check_store_not_lost() {
+    m_impl->check_store_not_lost();
 }
 
 }  // namespace core

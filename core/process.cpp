@@ -7,11 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "core/errors.hpp"
@@ -243,6 +245,24 @@ pid_t spawn_detached(const std::vector<std::string>& argv_in, const std::vector<
 
 namespace {
 
+// A file of /proc/PID, whole; "" when the process is gone. Read with read(2): a process that
+// ends while it is read makes the read fail (ESRCH), which std::ifstream reports by throwing.
+std::string read_proc_file(pid_t pid, const char* name) {
+    const std::string path = "/proc/" + std::to_string(pid) + "/" + name;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    std::string text;
+    char buf[4096];
+    while (true) {
+        const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return text;
+}
+
 // Fields of /proc/PID/stat; state 0 when the process is gone.
 struct ProcStat {
     char state = 0;
@@ -251,9 +271,8 @@ struct ProcStat {
 };
 
 ProcStat read_stat(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(in, line)) return {};
+    const std::string line = read_proc_file(pid, "stat");
+    if (line.empty()) return {};
     // comm may hold spaces and parentheses: the fields resume after the last ')'.
     const auto close = line.rfind(')');
     if (close == std::string::npos) return {};
@@ -297,8 +316,7 @@ std::int64_t process_start_time(pid_t pid) {
 }
 
 std::string process_cmdline(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string raw = read_proc_file(pid, "cmdline");
     while (!raw.empty() && raw.back() == '\0')
         raw.pop_back();
     for (auto& c : raw)
@@ -331,15 +349,28 @@ std::vector<pid_t> processes_with_env(const std::string& entry, bool prefix) {
     const pid_t self = ::getpid();
     for_each_pid([&](pid_t pid) {
         if (pid == self) return;
-        std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-        if (!in) return;
-        std::string var;
-        while (std::getline(in, var, '\0')) {
-            if (prefix ? var.compare(0, entry.size(), entry) == 0 : var == entry) {
+        const std::string env = read_proc_file(pid, "environ");
+        std::size_t start = 0;
+        while (start < env.size()) {
+            const std::size_t end = std::min(env.find('\0', start), env.size());
+            const std::string_view var(env.data() + start, end - start);
+            if (prefix ? var.substr(0, entry.size()) == entry : var == entry) {
                 if (process_alive(pid)) out.push_back(pid);
                 return;
             }
+            start = end + 1;
         }
+    });
+    return out;
+}
+
+std::vector<pid_t> processes_with_cmdline(const std::string& text) {
+    std::vector<pid_t> out;
+    const pid_t self = ::getpid();
+    for_each_pid([&](pid_t pid) {
+        if (pid != self && process_cmdline(pid).find(text) != std::string::npos &&
+            process_alive(pid))
+            out.push_back(pid);
     });
     return out;
 }

@@ -47,6 +47,8 @@ std::vector<pid_t> descendants(pid_t root);
 // Processes of this user whose environment holds `entry` ("KEY=VALUE"), or with `prefix`, an
 // entry that starts with it.
 std::vector<pid_t> processes_with_env(const std::string& entry, bool prefix = false);
+// Processes of this user whose command line contains `text`.
+std::vector<pid_t> processes_with_cmdline(const std::string& text);
 // SIGTERM, wait up to `grace`, then SIGKILL. Returns once the pid is gone (or after a bound).
 void stop_process(pid_t pid, std::chrono::milliseconds grace);
 

@@ -23,6 +23,9 @@ struct Capabilities {
     // discover() lists every instance named by grid in one call, so that a refresh of many
     // clusters makes one request instead of one per cluster.
     bool listing = false;
+    // Its instances are on this machine and listing them asks no one (no request, no
+    // account): cheap enough to check that a store that knows nothing is not lost.
+    bool on_this_machine = false;
 };
 
 // Everything a backend gets from grid when it is constructed.

@@ -20,7 +20,7 @@ void fail(sqlite3* db, const std::string& path_hint) {
         case SQLITE_FULL:
             throw StoreError(Cause::Full,
                              "cannot write the state store at " + path + ": the disk is full",
-                             "free space on the disk that holds " + path + ", then retry");
+                             "free space on the disk that holds it");
         case SQLITE_CORRUPT:
         case SQLITE_NOTADB:
             throw StoreError(Cause::Damaged,

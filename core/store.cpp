@@ -1,7 +1,12 @@
 #include "core/store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -131,6 +136,47 @@ Store& Store::operator=(Store&&) noexcept = default;
 
 namespace {
 
+// "grid.db.destroyed.k3m9x2ab.destroyed-by-user": the note a destroy leaves when it cannot
+// record itself.
+constexpr std::string_view k_note_marker = ".destroyed.";
+
+std::string note_name(const std::filesystem::path& db, const std::string& cluster_id,
+                      EndReason reason) {
+    std::string token = to_string(reason);
+    std::replace(token.begin(), token.end(), ' ', '-');
+    return db.filename().string() + std::string(k_note_marker) + cluster_id + "." + token;
+}
+
+// Records the notes left beside the database `db`; a note whose record fails stays for the
+// next open.
+void apply_destroy_notes(Store& store, const std::filesystem::path& db) {
+    const std::string prefix = db.filename().string() + std::string(k_note_marker);
+    std::error_code ec;
+    std::vector<std::filesystem::path> notes;
+    for (const auto& entry : std::filesystem::directory_iterator(db.parent_path(), ec))
+        if (entry.path().filename().string().rfind(prefix, 0) == 0) notes.push_back(entry.path());
+    for (const auto& note : notes) {
+        const std::string rest = note.filename().string().substr(prefix.size());
+        const auto dot = rest.find('.');
+        std::string token = dot == std::string::npos ? "" : rest.substr(dot + 1);
+        std::replace(token.begin(), token.end(), '-', ' ');
+        const std::string id = rest.substr(0, dot);
+        const EndReason reason = parse_end_reason(token).value_or(EndReason::DestroyedByUser);
+        try {
+            if (const auto c = store.find_cluster(id)) {
+                store.set_end_reason(id, reason, "");
+                for (const auto& i : c->instances)
+                    if (is_live(i.state) && i.state != State::Destroying)
+                        store.transition(i.id, i.state, State::Destroying,
+                                         "destroyed while the store could not record it");
+            }
+            std::filesystem::remove(note, ec);
+        } catch (const Error&) {
+            // Still no room: the note waits for the next open.
+        }
+    }
+}
+
 // The database's settings and schema, the first thing each connection does.
 void prepare(sqlite3* db, const std::filesystem::path& path) {
     // journal_mode=WAL is persistent; only the first open of a new file pays for switching.
@@ -176,7 +222,18 @@ Store Store::open(const std::filesystem::path& path) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
-    return Store(std::move(impl));
+    Store store(std::move(impl));
+    apply_destroy_notes(store, path);
+    return store;
+}
+
+void Store::defer_destroy(const std::string& cluster_id, EndReason reason) const {
+    const auto note = m_impl->path.parent_path() / note_name(m_impl->path, cluster_id, reason);
+    const int fd = ::open(note.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        throw Error(ErrorKind::Other,
+                    "cannot leave a note at " + note.string() + ": " + std::strerror(errno));
+    ::close(fd);
 }
 
 const std::filesystem::path& Store::path() const {

@@ -104,6 +104,12 @@ class Store {
     // Gives the cluster up, if `owner` still owns it.
     void release(const std::string& cluster_id, const ProcessIdentity& owner);
 
+    // A destroy that released a cluster but could not record it (a full disk) leaves a note
+    // beside the database: an empty file, which needs no room for data. The next open of the
+    // store records what the note says (the cluster's live instances DESTROYING, its end
+    // reason), and the next look at the provider confirms them DESTROYED.
+    void defer_destroy(const std::string& cluster_id, EndReason reason) const;
+
     void add_key(const SshKey& key);
     std::vector<SshKey> keys() const;
 

@@ -115,6 +115,10 @@ class LocalProvider final : public core::Provider {
         c.containers = false;
         c.volumes = false;
         c.regions = false;
+        // Its instances are the sandboxes under its directory: listing them is a directory
+        // read, so that a lost store finds them again.
+        c.listing = true;
+        c.on_this_machine = true;
         return c;
     }
 
@@ -294,6 +298,33 @@ class LocalProvider final : public core::Provider {
             m_warn("cluster " + cluster + " runs without Slurm: " + no_slurm);
         // A sandbox that did not start is reported by describe() as unhealthy, with the reason;
         // the engine turns that into FAILED and releases the rest.
+    }
+
+    std::vector<Discovered> discover() override {
+        std::vector<std::string> names;
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(instances_dir(), ec))
+            names.push_back(entry.path().filename().string());
+        std::vector<Discovered> out;
+        for (const auto& [name, observation] : describe(names)) {
+            Discovered d;
+            d.name = name;
+            d.provider_id = name;
+            try {
+                d.type = Sandbox(instances_dir(), name).record().type;
+            } catch (const Error&) {
+                continue;
+            }
+            d.observation = observation;
+            out.push_back(std::move(d));
+        }
+        return out;
+    }
+
+    std::optional<core::InstanceType> type_of(const std::string& provider_type) override {
+        for (auto& t : catalog())
+            if (t.name == provider_type) return t;
+        return std::nullopt;
     }
 
     std::map<std::string, core::Observation> describe(std::span<const std::string> ids) override {

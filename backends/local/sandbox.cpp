@@ -244,8 +244,11 @@ std::string sandbox_marker(const fs::path& dir) {
 
 void stop_marked_processes(const fs::path& dir, bool prefix) {
     // Sessions detach (setsid, nohup, daemons) but keep the environment grid gave them.
+    const std::string in_command_line = dir.string() + (prefix ? "" : "/");
     for (int round = 0; round < 5; ++round) {
-        const auto left = core::processes_with_env(sandbox_marker(dir), prefix);
+        auto left = core::processes_with_env(sandbox_marker(dir), prefix);
+        for (const pid_t p : core::processes_with_cmdline(in_command_line))
+            left.push_back(p);
         if (left.empty()) return;
         for (const pid_t p : left)
             core::stop_process(p, std::chrono::seconds(1));

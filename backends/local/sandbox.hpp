@@ -69,6 +69,8 @@ core::RunResult run_on_node(const SandboxRecord& record, const std::filesystem::
 std::string sandbox_marker(const std::filesystem::path& dir);
 // Stops every process marked with the sandbox `dir`, or with `prefix`, with any marker that
 // starts with it (the instances directory joined with "{cluster}-": every sandbox of a cluster).
+// sshd is found by its command line, which names its sandbox's configuration: it writes its
+// title over its environment.
 void stop_marked_processes(const std::filesystem::path& dir, bool prefix = false);
 
 // Loopback addresses: entry nodes on 127.0.x.y ("public"), workers on 127.1.x.y ("private").

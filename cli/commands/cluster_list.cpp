@@ -84,7 +84,10 @@ void run_cluster_list(Context& ctx, const ListOptions& o) {
     core::ClusterQuery q;
     q.include_archived = o.all;
     q.provider = o.provider;
-    if (o.refresh) ctx.engine().refresh_all(o.provider);
+    if (o.refresh)
+        ctx.engine().refresh_all(o.provider);
+    else if (ctx.store().cluster_count() == 0)
+        ctx.engine().check_store_not_lost();
     q.details = ctx.json() || !o.search.empty();
     // About what a cluster costs in memory here, rows and output included (see core/memory.hpp).
     constexpr std::size_t k_bytes_per_cluster = 1024;

@@ -18,7 +18,7 @@ TEST_CASE("eight processes create and destroy at once", "[cli][concurrency]") {
     for (int i = 0; i < k_procs; ++i)
         threads.emplace_back([&, i] {
             created[i] = g.run({"cluster", "create", "1xH100", "-q", "--name",
-                                "c" + std::to_string(i), "-i", g.pubkey().string()});
+                                "run_" + std::to_string(i), "-i", g.pubkey().string()});
             listed[i] = g.run({"cluster", "list", "--json"});
             const std::string id = created[i].out.substr(0, created[i].out.find('\n'));
             destroyed[i] = g.run({"cluster", "destroy", id, "--yes", "-q"});

@@ -155,7 +155,12 @@ std::vector<std::string> Grid::leftovers(const std::string& cluster_id) const {
     std::vector<std::string> out;
     const std::string marker =
         "GRID_SANDBOX=" + (m_state / "local" / "instances" / (cluster_id + "-")).string();
-    for (const int pid : core::processes_with_env(marker, /*prefix=*/true))
+    auto pids = core::processes_with_env(marker, /*prefix=*/true);
+    // sshd writes its title over its environment; its command line names its sandbox.
+    for (const int pid : core::processes_with_cmdline(
+             (m_state / "local" / "instances" / (cluster_id + "-")).string()))
+        pids.push_back(pid);
+    for (const int pid : pids)
         out.push_back("process " + std::to_string(pid) + ": " + core::process_cmdline(pid));
     for (const fs::path& p :
          {fs::path("/run/netns/grid-" + cluster_id), fs::path("/sys/class/net/g" + cluster_id),
