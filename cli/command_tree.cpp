@@ -7,6 +7,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "core/errors.hpp"
 #include "core/text.hpp"
 
@@ -20,11 +21,17 @@ namespace {
 struct Group {
     const char* name;
     const char* description;
+    const char* examples[2];
 };
 constexpr Group k_groups[] = {
-    {"cluster", "Create, inspect and destroy clusters"},
-    {"queue", "The Slurm job queue: jobs, partitions, nodes"},
-    {"me", "Your account: SSH keys"},
+    {"cluster",
+     "Create, inspect and destroy clusters",
+     {"grid cluster create 1xH100 -i ~/.ssh/id_ed25519.pub", "grid cluster list"}},
+    {"queue",
+     "The Slurm job queue: jobs, partitions, nodes",
+     {"grid queue list --cluster train",
+      "grid queue submit --cluster train --gpus 8 --wrap 'python train.py'"}},
+    {"me", "Your account: SSH keys", {"grid me sshkey ~/.ssh/id_ed25519.pub", "grid me sshkey"}},
 };
 
 struct Command {
@@ -182,8 +189,10 @@ void register_commands(CLI::App& app, cli::Context& ctx, const CommandPath& path
             auto& g = groups[c.group];
             if (!g) {
                 for (const auto& spec : k_groups)
-                    if (std::string_view(spec.name) == c.group)
+                    if (std::string_view(spec.name) == c.group) {
                         g = app.add_subcommand(spec.name, spec.description);
+                        add_examples(*g, {spec.examples[0], spec.examples[1]});
+                    }
                 g->require_subcommand(1);
                 if (std::string_view(c.group) == "queue")
                     g->add_option("--cluster", ctx.global.cluster,

@@ -10,6 +10,7 @@
 #include "cli/command_tree.hpp"
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output/style.hpp"
 #include "core/errors.hpp"
@@ -112,7 +113,10 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "grid " GRID_VERSION);
     add_global_options(app, ctx.global);
-    app.footer("Run 'grid COMMAND --help' for a command's options; 'man grid' for more.");
+    cli::add_examples(app,
+                      {"grid cluster create 8xH100 -n 2 -i ~/.ssh/id_ed25519.pub",
+                       "grid ssh k3m9x2ab-1 -- nvidia-smi -L"},
+                      "Run 'grid COMMAND --help' for a command's options; 'man grid' for more.");
 
     cli::register_backends();
     if (argc > 1 && std::strcmp(argv[1], "__complete") == 0) {

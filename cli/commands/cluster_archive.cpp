@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 
 namespace cli {
@@ -34,6 +35,9 @@ void register_cluster_archive(CLI::App& parent, Context& ctx) {
     cmd->add_option("CLUSTER", o->clusters, "Cluster ids, unique id prefixes, or names")
         ->required()
         ->type_name("CLUSTER");
+    add_examples(*cmd,
+                 {"grid cluster archive k3m9x2ab",
+                  "grid cluster list --status DESTROYED,FAILED -q | xargs grid cluster archive"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_archive(ctx, *o); }; });
 }
 

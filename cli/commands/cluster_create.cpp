@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/option_checks.hpp"
 #include "cli/output/views.hpp"
 #include "core/duration.hpp"
@@ -121,6 +122,8 @@ void register_cluster_create(CLI::App& parent, Context& ctx) {
     cmd->add_option("--timeout", o->timeout, "How long to wait for RUNNING (default 10m)")
         ->type_name("DUR");
     cmd->add_flag("--dry-run", o->dry_run, "Check the request and show what would be created");
+    add_examples(*cmd, {"grid cluster create 1xH100 -i ~/.ssh/id_ed25519.pub",
+                        "grid cluster create 8xH100 -n 2 --name train --ttl 8h"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_create(ctx, *o); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 #include "core/errors.hpp"
 
@@ -50,6 +51,8 @@ void register_cluster_destroy(CLI::App& parent, Context& ctx) {
         ->required()
         ->type_name("CLUSTER");
     cmd->add_flag("--no-wait", o->no_wait, "Return once the provider has been asked");
+    add_examples(*cmd,
+                 {"grid cluster destroy train", "grid cluster destroy k3m9x2ab p1a9ejqa --yes"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_destroy(ctx, *o); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/progress.hpp"
 #include "cli/output/views.hpp"
 #include "core/errors.hpp"
@@ -45,6 +46,7 @@ void register_cluster_info(CLI::App& parent, Context& ctx) {
     cmd->add_option("CLUSTER", o->cluster, "Cluster id, unique id prefix, or name")
         ->required()
         ->type_name("CLUSTER");
+    add_examples(*cmd, {"grid cluster info train", "grid cluster info k3m9 -o json"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_info(ctx, *o); }; });
 }
 

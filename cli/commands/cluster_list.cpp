@@ -6,6 +6,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/progress.hpp"
 #include "cli/output/views.hpp"
 #include "core/errors.hpp"
@@ -137,6 +138,8 @@ void register_cluster_list(CLI::App& parent, Context& ctx) {
     cmd->add_flag("--refresh", o->refresh,
                   "Ask the providers for the current state first, and record instances "
                   "named by grid that this store does not know");
+    add_examples(*cmd, {"grid cluster list --status RUNNING --sort expires",
+                        "grid cluster list --refresh -o json"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_cluster_list(ctx, *o); }; });
 }
 

@@ -4,6 +4,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/completion_scripts.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "core/errors.hpp"
 
 namespace cli {
@@ -31,6 +32,7 @@ void register_completion(CLI::App& parent, Context& ctx) {
     auto* cmd =
         parent.add_subcommand("completion", "Print the shell completion script (bash or zsh)");
     cmd->add_option("SHELL", o->shell, "bash or zsh")->required()->type_name("bash|zsh");
+    add_examples(*cmd, {"source <(grid completion bash)", "grid completion zsh > ~/.zfunc/_grid"});
     cmd->callback([&ctx, o] { ctx.run = [o] { run_completion(*o); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 #include "core/duration.hpp"
 #include "core/ids.hpp"
@@ -53,6 +54,7 @@ void register_me_sshkey(CLI::App& parent, Context& ctx) {
         ->type_name("PUBKEY");
     cmd->add_option("--name", o->name, "Name for the key (default: its comment)")
         ->type_name("NAME");
+    add_examples(*cmd, {"grid me sshkey ~/.ssh/id_ed25519.pub", "grid me sshkey"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_me_sshkey(ctx, *o); }; });
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 
@@ -58,6 +59,8 @@ void register_queue_clear(CLI::App& parent, Context& ctx) {
     cmd->add_option("PARTITION", *partition, "Partition (queue)")
         ->required()
         ->type_name("PARTITION");
+    add_examples(*cmd, {"grid queue clear debug --cluster train",
+                        "grid queue clear gpu --profile hpc --yes"});
     cmd->callback(
         [&ctx, partition] { ctx.run = [&ctx, partition] { run_queue_clear(ctx, *partition); }; });
 }

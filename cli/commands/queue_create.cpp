@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
@@ -44,6 +45,8 @@ void register_queue_create(CLI::App& parent, Context& ctx) {
     cmd->add_option("--default-time", o->default_time,
                     "Time limit of jobs that ask for none, e.g. 1h");
     cmd->add_option("--max-time", o->max_time, "Longest time limit a job may ask for, e.g. 1d");
+    add_examples(*cmd, {"grid queue create short --max-time 1h --profile hpc",
+                        "grid queue create big --nodes node[1-8] --default-time 4h --profile hpc"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_create(ctx, *o); }; });
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "core/errors.hpp"
 
 namespace cli {
@@ -30,6 +31,7 @@ void register_queue_delete(CLI::App& parent, Context& ctx) {
         "delete",
         "Delete a partition (queue) that has no pending or running jobs; needs Slurm admin");
     cmd->add_option("PARTITION", *name, "Partition to delete")->required()->type_name("PARTITION");
+    add_examples(*cmd, {"grid queue delete short --profile hpc"});
     cmd->callback([&ctx, name] { ctx.run = [&ctx, name] { run_queue_delete(ctx, *name); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/commands/queue_jobs.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 
@@ -30,6 +31,8 @@ void register_queue_info(CLI::App& parent, Context& ctx) {
     auto id = std::make_shared<std::string>();
     auto* cmd = parent.add_subcommand("info", "Show one job");
     cmd->add_option("JOB", *id, "Job id")->required()->type_name("JOB");
+    add_examples(
+        *cmd, {"grid queue info 41 --cluster train", "grid queue info 41 --profile hpc -o json"});
     cmd->callback([&ctx, id] { ctx.run = [&ctx, id] { run_queue_info(ctx, *id); }; });
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 
@@ -93,6 +94,8 @@ CLI::App* register_job_action(CLI::App& parent, Context& ctx, JobAction action) 
     auto a = std::make_shared<JobAction>(std::move(action));
     auto* cmd = parent.add_subcommand(a->name, a->description);
     cmd->add_option("JOB", *ids, "Job ids")->required()->type_name("JOB");
+    add_examples(*cmd, {std::string("grid queue ") + a->name + " 41 --cluster train",
+                        std::string("grid queue ") + a->name + " 41 42 --profile hpc"});
     cmd->callback([&ctx, a, ids] { ctx.run = [&ctx, a, ids] { run_action(ctx, *a, *ids); }; });
     return cmd;
 }

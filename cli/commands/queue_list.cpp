@@ -10,6 +10,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 #include "core/memory.hpp"
@@ -106,6 +107,8 @@ void register_queue_list(CLI::App& parent, Context& ctx) {
     cmd->add_option("--user", o->user, "Only jobs of this user")->type_name("USER");
     cmd->add_flag("--watch", o->watch,
                   "Look again every 2 s until Ctrl-C, redrawing on a terminal");
+    add_examples(*cmd, {"grid queue list --cluster train",
+                        "grid queue list --profile hpc --state PENDING --watch"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_list(ctx, *o); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/queue_jobs.hpp"
+#include "cli/help_text.hpp"
 
 namespace cli {
 
@@ -22,6 +23,8 @@ void register_queue_move(CLI::App& parent, Context& ctx) {
     cmd->add_option("-p,--partition", *partition, "The partition to move them to")
         ->required()
         ->type_name("PARTITION");
+    add_examples(*cmd, {"grid queue move 41 -p short --cluster train",
+                        "grid queue move 41 42 --partition gpu --profile hpc"});
 }
 
 }  // namespace cli

@@ -4,6 +4,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 #include "core/errors.hpp"
 #include "core/text.hpp"
@@ -47,6 +48,8 @@ void register_queue_nodes(CLI::App& parent, Context& ctx) {
                     "Only nodes in these states: IDLE ALLOCATED MIXED DOWN DRAIN UNKNOWN")
         ->delimiter(',')
         ->type_name("STATE");
+    add_examples(*cmd, {"grid queue nodes --cluster train",
+                        "grid queue nodes --profile hpc --state IDLE,MIXED"});
     cmd->callback([&ctx, states] { ctx.run = [&ctx, states] { run_queue_nodes(ctx, *states); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/queue_views.hpp"
 
 namespace cli {
@@ -27,6 +28,7 @@ void register_queue_rename(CLI::App& parent, Context& ctx) {
         "rename", "Rename a partition (queue); its pending jobs go with it; needs Slurm admin");
     cmd->add_option("OLD", o->from, "Partition to rename")->required()->type_name("PARTITION");
     cmd->add_option("NEW", o->to, "Its new name")->required();
+    add_examples(*cmd, {"grid queue rename debug short --profile hpc"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_rename(ctx, *o); }; });
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/option_checks.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
@@ -103,6 +104,8 @@ void register_queue_submit(CLI::App& parent, Context& ctx) {
     cmd->add_flag("--hold", o->hold, "Submit held: it starts once released");
     cmd->add_flag("--teardown", o->teardown,
                   "Destroy the cluster (--cluster) once the job has ended");
+    add_examples(*cmd, {"grid queue submit --cluster train --gpus 8 --wrap 'python train.py'",
+                        "grid queue submit --profile hpc -N 2 --time 4h train.sbatch"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_queue_submit(ctx, *o); }; });
 }
 

@@ -6,6 +6,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "core/errors.hpp"
 #include "core/ssh.hpp"
 
@@ -52,6 +53,7 @@ void register_ssh(CLI::App& parent, Context& ctx) {
         ->type_name("INSTANCE|CLUSTER");
     cmd->add_option("COMMAND", o->command, "Command to run on the node; its exit code is grid's")
         ->type_name("COMMAND");
+    add_examples(*cmd, {"grid ssh train", "grid ssh k3m9x2ab-1 -- nvidia-smi -L"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_ssh(ctx, *o); }; });
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 #include "core/files.hpp"
 #include "core/ssh.hpp"
@@ -75,6 +76,7 @@ void register_ssh_config(CLI::App& parent, Context& ctx) {
         "ssh-config", "Print an ssh_config with every node, for Include from ~/.ssh/config");
     cmd->add_flag("--write", o->write,
                   "Write it to the state directory instead, and show the Include line");
+    add_examples(*cmd, {"grid ssh-config --write", "grid ssh-config -o json"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_ssh_config(ctx, *o); }; });
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
+#include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 
 namespace cli {
@@ -33,6 +34,7 @@ void register_types(CLI::App& parent, Context& ctx) {
     auto* cmd = parent.add_subcommand("types", "List instance types with prices and free capacity");
     cmd->add_option("--provider", o->provider, "Provider to ask (default: local)")
         ->type_name("PROVIDER");
+    add_examples(*cmd, {"grid types", "grid types --profile lab -o json"});
     cmd->callback([&ctx, o] { ctx.run = [&ctx, o] { run_types(ctx, *o); }; });
 }
 

@@ -137,3 +137,43 @@ TEST_CASE("the README shows every command", "[docs]") {
         CHECK(readme->find(cmd) != std::string::npos);
     }
 }
+
+TEST_CASE("every --help ends with examples, and its man page shows them too", "[docs]") {
+    test::Grid g;
+    std::vector<std::vector<std::string>> commands;
+    leaves(g, {}, commands);
+    // The groups and grid itself have examples too; theirs are in grid(1).
+    for (const auto& group :
+         std::vector<std::vector<std::string>>{{}, {"cluster"}, {"queue"}, {"me"}})
+        commands.push_back(group);
+    for (const auto& cmd : commands) {
+        std::string page_name = "grid";
+        bool leaf = cmd.size() == 2 ||
+                    (cmd.size() == 1 && cmd[0] != "cluster" && cmd[0] != "queue" && cmd[0] != "me");
+        if (leaf)
+            for (const auto& w : cmd)
+                page_name += "-" + w;
+        auto args = cmd;
+        args.push_back("--help");
+        const std::string help = g.ok(args).out;
+        INFO("grid " << page_name << " --help:\n" << help);
+        const auto at = help.find("\nExamples:\n");
+        REQUIRE(at != std::string::npos);
+        std::istringstream in(help.substr(at + 11));
+        std::vector<std::string> examples;
+        std::string line;
+        while (std::getline(in, line) && line.rfind("  ", 0) == 0) {
+            examples.push_back(line.substr(2));
+            CHECK(examples.back().find("grid ") != std::string::npos);
+        }
+        CHECK(!examples.empty());
+        const auto page =
+            core::read_file(std::string(GRID_SOURCE_DIR) + "/man/" + page_name + ".1.scd");
+        REQUIRE(page);
+        CHECK(page->find("# EXAMPLES") != std::string::npos);
+        for (const auto& e : examples) {
+            INFO("example: " << e);
+            CHECK(page->find(e) != std::string::npos);
+        }
+    }
+}
