@@ -6,6 +6,7 @@
 #include "core/files.hpp"
 #include "core/keygen.hpp"
 #include "core/process.hpp"
+#include "core/text.hpp"
 
 namespace core {
 
@@ -78,6 +79,12 @@ PublicKey read_public_key_file(const fs::path& path) {
     if (!key)
         throw Error(ErrorKind::Usage, path.string() + " is not an OpenSSH public key",
                     "pass a file such as ~/.ssh/id_ed25519.pub");
+    // The comment names the key in lists: it is shown on terminals.
+    if (has_control_characters(key->comment))
+        throw Error(ErrorKind::Usage,
+                    "the comment of " + path.string() + " holds control characters: " +
+                        quoted_input(key->comment),
+                    "edit the comment (the text after the key) in the file");
     return *key;
 }
 

@@ -49,8 +49,11 @@ std::size_t control_at(std::string_view text, std::size_t i) {
 }  // namespace
 
 bool has_control_characters(std::string_view text) {
-    for (std::size_t i = 0; i < text.size(); ++i)
-        if (control_at(text, i)) return true;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        // The cheap test first: tables ask it of thousands of cells.
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 || c == 0x7f || c == 0xc2) && control_at(text, i)) return true;
+    }
     return false;
 }
 

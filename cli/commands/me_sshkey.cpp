@@ -7,7 +7,9 @@
 #include "cli/output/views.hpp"
 #include "core/duration.hpp"
 #include "core/ids.hpp"
+#include "core/errors.hpp"
 #include "core/ssh.hpp"
+#include "core/text.hpp"
 
 namespace cli {
 
@@ -22,6 +24,10 @@ void run_me_sshkey(Context& ctx, const SshKeyOptions& o) {
     core::Store& store = ctx.store();
     if (!o.pubkey.empty()) {
         const core::PublicKey key = core::read_public_key_file(o.pubkey);
+        if (!o.name.empty() && core::has_control_characters(o.name))
+            throw core::Error(core::ErrorKind::Usage,
+                              "invalid key name " + core::quoted_input(o.name),
+                              "use printable characters");
         core::SshKey k;
         k.public_key = key.line();
         k.fingerprint = core::key_fingerprint(key);

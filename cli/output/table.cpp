@@ -15,8 +15,11 @@ std::size_t text_width(const std::string& s) {
 
 void Row::add(std::string_view text, Color color) {
     // Names, labels and providers' words reach the terminal here: never as control sequences.
-    const std::string escaped = core::has_control_characters(text) ? core::printable(text) : "";
-    if (!escaped.empty()) text = escaped;
+    std::string escaped;
+    if (core::has_control_characters(text)) {
+        escaped = core::printable(text);
+        text = escaped;
+    }
     if (m_size == m_cells.size())
         m_cells.emplace_back(text, color);
     else {

@@ -99,6 +99,12 @@ TEST_CASE("slips in the command line are named, with what was meant", "[cli][err
                      2);
     CHECK(r.err.find('\x1b') == std::string::npos);
     expect_error(g, {"cluster", "create", "1xH100", "--group", "a:b\nc", "-i", key}, 2);
+    // A key's comment names it in lists: no control characters either.
+    const auto line = core::read_file(g.pubkey()).value();
+    const auto evil = g.state_dir().parent_path() / "evil.pub";
+    core::write_file(evil, line.substr(0, line.rfind(' ')) + " evil\x1b[31mred\n", 0600);
+    expect_error(g, {"me", "sshkey", evil.string()}, 2);
+    expect_error(g, {"cluster", "create", "1xH100", "-i", evil.string()}, 2);
     CHECK(g.ok({"cluster", "list", "-q", "--all"}).out.empty());
 }
 

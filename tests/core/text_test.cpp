@@ -66,3 +66,40 @@ TEST_CASE("a misspelt word finds its nearest candidate, and only a near one", "[
     CHECK(core::closest("xy", commands).empty());
     CHECK(core::closest("lst", {"list", "info", "create"}) == "list");
 }
+
+TEST_CASE("control characters are found wherever they are, as a byte-by-byte look finds them",
+          "[text]") {
+    // The check reads eight bytes at a time: every position, every kind, and random text.
+    const auto naive = [](const std::string& s) {
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const auto c = static_cast<unsigned char>(s[i]);
+            if (c < 0x20 || c == 0x7f) return true;
+            if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                static_cast<unsigned char>(s[i + 1]) <= 0x9f)
+                return true;
+        }
+        return false;
+    };
+    for (std::size_t len = 0; len < 24; ++len)
+        for (std::size_t at = 0; at < len; ++at)
+            for (const std::string bad : {std::string("\x1b"), std::string("\x7f"),
+                                          std::string("\n"), std::string("\xc2\x9b")}) {
+                std::string s(len, 'a');
+                s.replace(at, std::min(bad.size(), len - at), bad.substr(0, len - at));
+                INFO(len << " " << at);
+                CHECK(core::has_control_characters(s) == naive(s));
+            }
+    std::uint32_t seed = 12345;
+    for (int round = 0; round < 20000; ++round) {
+        std::string s(seed % 40, ' ');
+        for (auto& c : s) {
+            seed = seed * 1103515245 + 12345;
+            // Mostly printable ASCII and UTF-8 bytes, now and then a control.
+            const std::uint32_t r = (seed >> 16) % 100;
+            c = static_cast<char>(r < 2 ? (seed >> 8) % 0x20 : r < 4 ? 0xc2 : r < 8 ? 0x80 + r
+                                                                                  : 0x20 + r);
+        }
+        INFO(round);
+        CHECK(core::has_control_characters(s) == naive(s));
+    }
+}
