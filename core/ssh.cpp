@@ -82,8 +82,8 @@ PublicKey read_public_key_file(const fs::path& path) {
     // The comment names the key in lists: it is shown on terminals.
     if (has_control_characters(key->comment))
         throw Error(ErrorKind::Usage,
-                    "the comment of " + path.string() + " holds control characters: " +
-                        quoted_input(key->comment),
+                    "the comment of " + path.string() +
+                        " holds control characters: " + quoted_input(key->comment),
                     "edit the comment (the text after the key) in the file");
     return *key;
 }

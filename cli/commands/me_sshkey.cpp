@@ -6,8 +6,8 @@
 #include "cli/help_text.hpp"
 #include "cli/output/views.hpp"
 #include "core/duration.hpp"
-#include "core/ids.hpp"
 #include "core/errors.hpp"
+#include "core/ids.hpp"
 #include "core/ssh.hpp"
 #include "core/text.hpp"
 

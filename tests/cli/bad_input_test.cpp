@@ -92,11 +92,10 @@ TEST_CASE("slips in the command line are named, with what was meant", "[cli][err
     r = expect_error(g, {"cluster", "create", "1xH100", "--ttl", "106751d", "-i", key}, 2);
     CHECK(r.err.find("too long") != std::string::npos);
     // What came from the user is echoed short and without control characters.
-    r = expect_error(g, {"cluster", "create", "1xH100", "--name", std::string(10000, 'n'), "-i", key},
-                     2);
+    r = expect_error(
+        g, {"cluster", "create", "1xH100", "--name", std::string(10000, 'n'), "-i", key}, 2);
     CHECK(r.err.size() < 300);
-    r = expect_error(g, {"cluster", "create", "1xH100", "--label", "k=a\x1b[31mred", "-i", key},
-                     2);
+    r = expect_error(g, {"cluster", "create", "1xH100", "--label", "k=a\x1b[31mred", "-i", key}, 2);
     CHECK(r.err.find('\x1b') == std::string::npos);
     expect_error(g, {"cluster", "create", "1xH100", "--group", "a:b\nc", "-i", key}, 2);
     // A key's comment names it in lists: no control characters either.
@@ -150,8 +149,7 @@ TEST_CASE("a broken config file is reported with where it is broken", "[cli][err
     expect_error(g, {"types", "--config", "/nonexistent/grid.toml"}, 2);
 }
 
-TEST_CASE("a key nothing reads is a warning naming it and the nearest known one",
-          "[cli][errors]") {
+TEST_CASE("a key nothing reads is a warning naming it and the nearest known one", "[cli][errors]") {
     test::Grid g;
     g.write_config(
         "defualt_provider = \"local\"\n[providers.local]\nmax_instance = 3\n"

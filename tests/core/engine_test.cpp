@@ -312,8 +312,7 @@ core::ErrorKind create_error(World& w, const core::CreateRequest& r) {
 
 }  // namespace
 
-TEST_CASE("a name stands for one cluster and cannot pass for an id or an instance",
-          "[engine]") {
+TEST_CASE("a name stands for one cluster and cannot pass for an id or an instance", "[engine]") {
     World w;
     if (!test::have_program("ssh-keygen"))
         test::skip("ssh-keygen is missing (apt-get install openssh-client)");
@@ -327,7 +326,8 @@ TEST_CASE("a name stands for one cluster and cannot pass for an id or an instanc
     // The start of another cluster's id, or an id itself.
     r.name = a.id.substr(0, 3);
     CHECK(create_error(w, r) == core::ErrorKind::InvalidState);
-    for (const std::string& bad : std::vector<std::string>{"", "bcdefghj", "train-0", "train-jumphost", "a b", "-x",
+    for (const std::string& bad :
+         std::vector<std::string>{"", "bcdefghj", "train-0", "train-jumphost", "a b", "-x",
                                   std::string(64, 'a'), "tab\tname"}) {
         r.name = bad;
         INFO(bad);

@@ -36,7 +36,7 @@ TEST_CASE("text from outside reaches a terminal without control sequences", "[te
     CHECK(core::printable("a\nb\tc\r") == "a\\nb\\tc\\r");
     CHECK(core::printable("\x1b[31mred") == "\\x1b[31mred");
     CHECK(core::printable("del\x7f") == "del\\x7f");
-    CHECK(core::printable("c1 \xc2\x9b") == "c1 \\x9b");         // CSI as UTF-8
+    CHECK(core::printable("c1 \xc2\x9b") == "c1 \\x9b");  // CSI as UTF-8
     CHECK(core::printable("caf\xc3\xa9 \xe2\x96\x88") == "caf\xc3\xa9 \xe2\x96\x88");  // kept
     CHECK(core::has_control_characters("a\x1b"));
     CHECK_FALSE(core::has_control_characters("plain \xc3\xa9"));
@@ -96,8 +96,10 @@ TEST_CASE("control characters are found wherever they are, as a byte-by-byte loo
             seed = seed * 1103515245 + 12345;
             // Mostly printable ASCII and UTF-8 bytes, now and then a control.
             const std::uint32_t r = (seed >> 16) % 100;
-            c = static_cast<char>(r < 2 ? (seed >> 8) % 0x20 : r < 4 ? 0xc2 : r < 8 ? 0x80 + r
-                                                                                  : 0x20 + r);
+            c = static_cast<char>(r < 2   ? (seed >> 8) % 0x20
+                                  : r < 4 ? 0xc2
+                                  : r < 8 ? 0x80 + r
+                                          : 0x20 + r);
         }
         INFO(round);
         CHECK(core::has_control_characters(s) == naive(s));
