@@ -82,8 +82,9 @@ void Engine::Impl::note(const std::string& cluster_id, const std::string& instan
     store.record_event(e);
 }
 
-Engine::Engine(Store& store, const Config& config, Paths paths, Observer& observer, Clock& clock)
-    : m_impl(std::make_unique<Impl>(store, config, std::move(paths), observer, clock)) {}
+Engine::Engine(Store& store, const Config& config, Paths paths, Observer& observer,
+               EngineSeams seams)
+    : m_impl(std::make_unique<Impl>(store, config, std::move(paths), observer, seams)) {}
 Engine::~Engine() = default;
 
 void Engine::set_watchdog_command(std::vector<std::string> argv) {

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "core/config.hpp"
 #include "core/model.hpp"
+#include "core/node_shell.hpp"
 #include "core/observer.hpp"
 #include "core/provider.hpp"
 #include "core/store.hpp"
@@ -40,6 +41,13 @@ struct Target {
     Settings settings;
 };
 
+// Where the engine meets time and the nodes; tests put fakes here. Left empty: the machine's
+// clocks, and ssh.
+struct EngineSeams {
+    Clock* clock = nullptr;
+    NodeShell* shell = nullptr;
+};
+
 // The operations on clusters. The engine drives a Provider, owns the lifecycle (every state
 // change goes through Store::transition, which checks the table), writes events, and reports
 // progress through the Observer. It never prints.
@@ -47,9 +55,8 @@ class Engine {
   public:
     static constexpr int k_max_nodes = 256;
 
-    // `clock` is a seam for tests; grid itself runs on the machine's clocks.
     Engine(Store& store, const Config& config, Paths paths, Observer& observer,
-           Clock& clock = system_clock());
+           EngineSeams seams = {});
     ~Engine();
 
     // argv prefix that runs the TTL watchdog; the cluster id is appended. Empty: no watchdog

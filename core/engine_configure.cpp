@@ -11,28 +11,21 @@ namespace core {
 
 namespace {
 
-ProbeResult probe(const SshFiles& files, const std::string& instance_id, const std::string& input,
-                  const std::vector<std::string>& command) {
-    RunOptions o;
-    o.timeout = std::chrono::seconds(30);
-    o.input = input;
+constexpr std::chrono::seconds k_probe_timeout{30};
+
+}  // namespace
+
+ProbeResult probe_result(const ShellResult& r) {
     ProbeResult p;
-    try {
-        const auto r = run(ssh_argv(files, instance_id, true, command), o);
-        p.ok = r.exit_code == 0;
-        p.out = r.out;
-        if (!p.ok) {
-            p.error = r.timed_out ? "ssh timed out" : first_line(r.err);
-            if (p.error.empty()) p.error = "ssh exited with " + std::to_string(r.exit_code);
-            p.rejected = r.err.find("Permission denied") != std::string::npos;
-        }
-    } catch (const Error& e) {
-        p.error = e.what();
+    p.ok = r.ok();
+    p.out = r.out;
+    if (!p.ok) {
+        p.error = r.timed_out ? "ssh timed out" : first_line(r.err);
+        if (p.error.empty()) p.error = "ssh exited with " + std::to_string(r.exit_code);
+        p.rejected = r.err.find("Permission denied") != std::string::npos;
     }
     return p;
 }
-
-}  // namespace
 
 // The engine's own checks that end CONFIGURING: every node answers ssh, and the jumphost
 // of a multi-node cluster can reach every worker by name.
@@ -58,9 +51,9 @@ void Engine::Impl::configure(Cluster& c) {
     // One ssh to the entry node. On a multi-node cluster it also learns the workers' names
     // and the cluster key, and checks every worker from inside the cluster's network, all
     // at once: N handshakes in parallel instead of N jumps from here.
-    const ProbeResult p =
-        c.multi_node() ? probe(files, entry->id, jumphost_setup_script(c, files), {"sh", "-s"})
-                       : probe(files, entry->id, "", {"true"});
+    const ProbeResult p = probe_result(
+        shell.run(c, entry->id, c.multi_node() ? jumphost_setup_script(c, files) : "true\n",
+                  k_probe_timeout));
     if (!p.ok) return fail_or_wait(c, *entry, p);
     if (entry->state == State::Configuring) move(*entry, State::Running, "answers ssh");
     for (const Instance* w : workers) {

@@ -30,6 +30,8 @@ struct ProbeResult {
     bool rejected = false;  // the node answered but refused the key: waiting will not help
     std::string error;
 };
+// What a check over the node shell found.
+ProbeResult probe_result(const ShellResult& r);
 
 struct Engine::Impl {
     Store& store;
@@ -37,6 +39,8 @@ struct Engine::Impl {
     Paths paths;
     Observer& observer;
     Clock& clock;
+    std::unique_ptr<NodeShell> own_shell;  // ssh, when no shell was given
+    NodeShell& shell;
     std::vector<std::string> watchdog_command;
     std::map<std::string, std::unique_ptr<Provider>> providers;  // by "provider/profile"
     std::map<std::string, std::string> last_probe_error;         // by instance id
@@ -48,8 +52,14 @@ struct Engine::Impl {
     std::map<std::string, Backoff> probe_backoff;  // by cluster id
     std::set<std::string> observed_already;
 
-    Impl(Store& s, const Config& c, Paths p, Observer& o, Clock& k)
-        : store(s), config(c), paths(std::move(p)), observer(o), clock(k) {}
+    Impl(Store& s, const Config& c, Paths p, Observer& o, EngineSeams seams)
+        : store(s),
+          config(c),
+          paths(std::move(p)),
+          observer(o),
+          clock(seams.clock ? *seams.clock : system_clock()),
+          own_shell(seams.shell ? nullptr : make_ssh_shell(paths)),
+          shell(seams.shell ? *seams.shell : *own_shell) {}
 
     Provider& provider(const Target& t);
     Target target_of(const Cluster& c) const;

@@ -13,6 +13,7 @@
 #include "core/process.hpp"
 #include "core/registry.hpp"
 #include "tests/support/fake_clock.hpp"
+#include "tests/support/fake_shell.hpp"
 #include "tests/support/support.hpp"
 
 using core::State;
@@ -558,7 +559,7 @@ TEST_CASE("a destroy asks the live owner to stop, and takes over from one that d
     hand_over(w.store, foreign_operation(c.id, /*alive=*/true, /*resumable=*/false));
     test::FakeClock clock;
     core::Engine impatient(w.store, w.config, core::Paths{w.dir / "config.toml", w.dir.path()},
-                           w.observer, clock);
+                           w.observer, {&clock, nullptr});
     c = impatient.destroy(c.id, core::EndReason::DestroyedByUser, "", true);
     CHECK(c.status() == State::Destroyed);
     CHECK(g_cloud.instances.empty());
@@ -568,4 +569,83 @@ TEST_CASE("a destroy asks the live owner to stop, and takes over from one that d
         taken = taken || e.message.find("taken over from the grid process 1") == 0;
     CHECK(taken);
     CHECK_FALSE(w.store.operation(c.id));  // released once done
+}
+
+namespace {
+
+// A world whose nodes are a fake shell and whose time is a fake clock: waits do not sleep.
+struct ShellWorld : World {
+    test::FakeClock clock;
+    test::FakeShell shell;
+    core::Engine engine{
+        store, config, core::Paths{dir / "config.toml", dir.path()}, observer, {&clock, &shell}};
+    ShellWorld() {
+        // The machines come up as soon as they are launched.
+        g_cloud.after_launch = [] {
+            for (auto& [id, o] : g_cloud.instances)
+                o = active();
+        };
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a node that answers ssh ends CONFIGURING; the jumphost checks the workers", "[engine]") {
+    ShellWorld w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    auto r = w.request(1);
+    r.wait = true;
+    auto c = w.engine.create(r);
+    CHECK(c.status() == State::Running);
+    REQUIRE(w.shell.calls().size() == 1);
+    CHECK(w.shell.calls()[0].instance_id == c.id + "-0");
+
+    // Two workers: one ssh to the jumphost, which says which workers answer it.
+    w.shell.answer([](const test::FakeShell::Call& call) {
+        core::ShellResult res;
+        res.exit_code = 0;
+        const std::string id = call.instance_id.substr(0, call.instance_id.find('-'));
+        res.out = "grid-ok " + id + "-0\ngrid-down " + id + "-1 Permission denied (publickey)\n";
+        return res;
+    });
+    r = w.request(2);
+    r.wait = false;
+    c = w.engine.create(r);
+    c = w.engine.refresh(c.id);
+    CHECK(c.instances[0].state == State::Running);  // the jumphost
+    CHECK(c.instances[1].state == State::Running);
+    CHECK(c.instances[2].state == State::Failed);  // refused the key: waiting will not help
+    CHECK(c.instances[2].state_reason.find("Permission denied") != std::string::npos);
+    const auto calls = w.shell.calls();
+    CHECK(calls.back().instance_id == c.id + "-jumphost");
+    // The jumphost learns the workers' names and checks them in parallel, from inside.
+    CHECK(calls.back().script.find("check " + c.id + "-0 &") != std::string::npos);
+    CHECK(calls.back().script.find("check " + c.id + "-1 &") != std::string::npos);
+}
+
+TEST_CASE("a node that does not answer yet is asked again, spaced out, until the timeout",
+          "[engine]") {
+    ShellWorld w;
+    if (!test::have_program("ssh-keygen"))
+        test::skip("ssh-keygen is missing (apt-get install openssh-client)");
+    w.shell.answer([](const test::FakeShell::Call&) {
+        core::ShellResult res;
+        res.exit_code = 255;
+        res.err = "ssh: connect to host 127.0.0.1 port 22: Connection refused\n";
+        return res;
+    });
+    auto r = w.request(1);
+    r.wait = true;
+    r.timeout = std::chrono::seconds(60);
+    try {
+        w.engine.create(r);
+        FAIL("created");
+    } catch (const core::Error& e) {
+        CHECK(e.kind() == core::ErrorKind::Timeout);
+        CHECK(std::string(e.what()).find("Connection refused") != std::string::npos);
+    }
+    // Backed off to at most one probe every 5 s: about a dozen in 60 s, not hundreds.
+    CHECK(w.shell.calls().size() > 5);
+    CHECK(w.shell.calls().size() < 30);
 }
