@@ -73,7 +73,7 @@ bool Engine::Impl::move(const Instance& i, State to, const std::string& reason) 
 }
 
 void Engine::Impl::note(const std::string& cluster_id, const std::string& instance_id,
-                        const std::string& kind, const std::string& message) {
+                        EventKind kind, const std::string& message) {
     Event e;
     e.cluster_id = cluster_id;
     e.instance_id = instance_id;

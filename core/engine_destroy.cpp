@@ -211,7 +211,7 @@ void Engine::run_watchdog(const std::string& id) {
         if (!live) return;
         const std::int64_t left = *c->expires_at - m.clock.unix_now();
         if (left <= 0) {
-            m.note(id, "", "note", "ttl expired: destroying");
+            m.note(id, "", EventKind::Note, "ttl expired: destroying");
             m.destroy(id, EndReason::TtlExpired, "", true);
             return;
         }

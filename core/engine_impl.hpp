@@ -67,8 +67,8 @@ struct Engine::Impl {
 
     // The one place the engine changes a state: the store checks the lifecycle table.
     bool move(const Instance& i, State to, const std::string& reason);
-    void note(const std::string& cluster_id, const std::string& instance_id,
-              const std::string& kind, const std::string& message);
+    void note(const std::string& cluster_id, const std::string& instance_id, EventKind kind,
+              const std::string& message);
 
     // engine_create.cpp
     Cluster wait_for(const std::string& id, std::chrono::seconds timeout, bool destroying);

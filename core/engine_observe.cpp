@@ -17,7 +17,7 @@ void Engine::Impl::observed_only(const Instance& i, const Observation& o) {
     Event e;
     e.cluster_id = i.cluster_id;
     e.instance_id = i.id;
-    e.kind = "observed";
+    e.kind = EventKind::Observed;
     e.from = i.state;
     e.message = std::string("provider reports ") + to_string(o.state) + " while " +
                 to_string(i.state) + (o.detail.empty() ? "" : ": " + o.detail);
@@ -244,7 +244,7 @@ std::vector<std::string> Engine::Impl::adopt(const Target& t, Provider& p,
         Instance updated = *i;
         updated.provider_id = f.provider_id;
         store.update_instance_endpoint(updated);
-        note(c.id, i->id, "observed", "found at the provider by name: " + f.provider_id);
+        note(c.id, i->id, EventKind::Observed, "found at the provider by name: " + f.provider_id);
     }
     std::vector<std::string> ids;
     for (Cluster planned : a.clusters) {
@@ -261,7 +261,7 @@ std::vector<std::string> Engine::Impl::adopt(const Target& t, Provider& p,
         std::string names;
         for (const auto& i : planned.instances)
             names += (names.empty() ? "" : ", ") + i.provider_id;
-        note(planned.id, "", "found",
+        note(planned.id, "", EventKind::Found,
              "running at " + t.provider + (t.profile.empty() ? "" : " (" + t.profile + ")") +
                  " under grid's names, unknown to this store: " + names);
         // The cluster's own key is still here (the store was lost, not the state directory):
@@ -316,7 +316,7 @@ void Engine::Impl::adopt_unrecorded_launches(Cluster& c) {
         Event e;
         e.cluster_id = c.id;
         e.instance_id = i->id;
-        e.kind = "observed";
+        e.kind = EventKind::Observed;
         e.from = i->state;
         e.message = "found at the provider by name: " + provider_id;
         store.record_event(e);

@@ -39,7 +39,7 @@ std::unique_ptr<Ownership> Engine::Impl::take_over(const std::string& id, Operat
     // Its heartbeat tells it that it lost the cluster, and it stops without touching it.
     observer.on_warning(id + ": " + describe_owner(holder) + " did not stop within " +
                         std::to_string(k_stop_wait.count()) + " s; taking the cluster over");
-    note(id, "", "note", "taken over from " + describe_owner(holder));
+    note(id, "", EventKind::Note, "taken over from " + describe_owner(holder));
     claim = claim_cluster(store, clock, id, kind, /*force=*/true);
     return std::move(claim.ownership);
 }
@@ -51,7 +51,7 @@ Cluster Engine::Impl::recover(const std::string& id, const Operation& dead,
     Claim claim = claim_cluster(store, clock, id, dead.kind);
     if (!claim.ownership) return load(id);
     if (dead.resumable) claim.ownership->set_resumable();
-    note(id, "", "note",
+    note(id, "", EventKind::Note,
          "the grid process " + std::to_string(dead.owner.pid) + " that ran " +
              to_string(dead.kind) + " is gone; finishing its work");
     switch (dead.kind) {

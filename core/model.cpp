@@ -46,6 +46,34 @@ constexpr KindName k_kind_names[] = {
 
 }  // namespace
 
+namespace {
+
+struct EventKindName {
+    EventKind kind;
+    const char* text;
+};
+constexpr EventKindName k_event_kind_names[] = {
+    {EventKind::Created, "created"},    {EventKind::Transition, "transition"},
+    {EventKind::Observed, "observed"},  {EventKind::Found, "found"},
+    {EventKind::Archived, "archived"},  {EventKind::Note, "note"},
+    {EventKind::Edited, "edited"},      {EventKind::EditRefused, "edit refused"},
+    {EventKind::HeldBack, "held back"},
+};
+
+}  // namespace
+
+const char* to_string(EventKind kind) {
+    for (const auto& k : k_event_kind_names)
+        if (k.kind == kind) return k.text;
+    return "note";
+}
+
+EventKind parse_event_kind(std::string_view text) {
+    for (const auto& k : k_event_kind_names)
+        if (text == k.text) return k.kind;
+    return EventKind::Note;
+}
+
 const char* to_string(OperationKind kind) {
     for (const auto& k : k_kind_names)
         if (k.kind == kind) return k.text;

@@ -94,12 +94,28 @@ ClusterSummary summarize(const Cluster& cluster);
 // Gives a planned cluster another id, its instances' names with it.
 void set_cluster_id(Cluster& cluster, const std::string& id);
 
+// What an event records. Stored by name, which `grid cluster events` shows.
+enum class EventKind {
+    Created,     // the cluster was recorded
+    Transition,  // an instance changed state
+    Observed,    // the provider said what the lifecycle does not apply, or a launch was found
+    Found,       // instances at a provider under grid's names that the store did not know
+    Archived,
+    Note,         // the engine's own account: a take-over, a recovery, an expiry
+    Edited,       // a change applied: name, TTL, protection, keys, volumes
+    EditRefused,  // a change tried and not applied, and why
+    HeldBack,     // deletion protection held back a destroy that the TTL, idleness or a job asked
+};
+const char* to_string(EventKind kind);
+// A name this grid does not know (a newer grid's) reads as a note.
+EventKind parse_event_kind(std::string_view text);
+
 struct Event {
     std::int64_t id = 0;
     std::int64_t at_ms = 0;
     std::string cluster_id;
     std::string instance_id;  // empty for cluster-wide events
-    std::string kind;         // "transition", "observed", "created", "note", ...
+    EventKind kind = EventKind::Note;
     std::optional<State> from;
     std::optional<State> to;
     std::string message;

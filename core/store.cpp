@@ -113,7 +113,7 @@ void insert_event(sqlite3* db, const Event& e) {
            "INSERT INTO events(at_ms, cluster_id, instance_id, kind, from_state, to_state, "
            "message) VALUES(?,?,?,?,?,?,?)");
     s.bind(1, e.at_ms ? e.at_ms : now_ms()).bind(2, e.cluster_id).bind(3, e.instance_id);
-    s.bind(4, e.kind);
+    s.bind(4, to_string(e.kind));
     if (e.from) s.bind(5, to_string(*e.from));
     if (e.to) s.bind(6, to_string(*e.to));
     s.bind(7, e.message).run();
@@ -352,7 +352,7 @@ bool Store::insert_cluster(const Cluster& c, const Operation* owner) {
     }
     Event e;
     e.cluster_id = c.id;
-    e.kind = "created";
+    e.kind = EventKind::Created;
     e.message = std::to_string(c.nodes) + " x " + c.type + " on " + c.provider;
     insert_event(db, e);
     update_cluster_status(db, c.id);
@@ -518,7 +518,7 @@ bool Store::transition(const std::string& instance_id, State from, State to,
     Event e;
     e.cluster_id = cluster_id;
     e.instance_id = instance_id;
-    e.kind = "transition";
+    e.kind = EventKind::Transition;
     e.from = from;
     e.to = to;
     e.message = reason;
@@ -563,7 +563,7 @@ std::vector<Event> Store::events(const std::string& cluster_id, std::int64_t sin
         e.at_ms = s.integer(1);
         e.cluster_id = s.text(2);
         e.instance_id = s.text(3);
-        e.kind = s.text(4);
+        e.kind = parse_event_kind(s.text(4));
         e.from = parse_state(s.text(5));
         e.to = parse_state(s.text(6));
         e.message = s.text(7);
@@ -590,7 +590,7 @@ void Store::set_archived(const std::string& cluster_id) {
     s.bind(1, now_unix()).bind(2, cluster_id).run();
     Event e;
     e.cluster_id = cluster_id;
-    e.kind = "archived";
+    e.kind = EventKind::Archived;
     insert_event(db, e);
     tx.commit();
 }

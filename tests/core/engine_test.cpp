@@ -178,7 +178,7 @@ TEST_CASE("a provider state the lifecycle has no transition for is recorded / no
     CHECK(c.instances[0].state == State::Provisioning);
     bool recorded = false;
     for (const auto& e : w.store.events(c.id))
-        if (e.kind == "observed" &&
+        if (e.kind == core::EventKind::Observed &&
             e.message.find("terminating while PROVISIONING") != std::string::npos)
             recorded = true;
     CHECK(recorded);

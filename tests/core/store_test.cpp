@@ -100,7 +100,7 @@ TEST_CASE("clusters round-trip with their instances and a creation event", "[sto
     CHECK(c->status() == State::Pending);
     const auto ev = s.events("bbbbbbbb");
     REQUIRE(ev.size() == 1);
-    CHECK(ev[0].kind == "created");
+    CHECK(ev[0].kind == core::EventKind::Created);
     CHECK_FALSE(s.find_cluster("cccccccc"));
 }
 
@@ -121,7 +121,7 @@ TEST_CASE("transitions are compare-and-set / checked against the lifecycle / and
     CHECK(c->ended_at.has_value());  // the last live instance ended the cluster
     const auto ev = s.events("dddddddd");
     REQUIRE(ev.size() == 3);
-    CHECK(ev[1].kind == "transition");
+    CHECK(ev[1].kind == core::EventKind::Transition);
     CHECK(ev[1].from == State::Pending);
     CHECK(ev[1].to == State::Provisioning);
     CHECK(ev[2].message == "lost");
