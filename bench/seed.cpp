@@ -18,6 +18,7 @@ void seed_store(const std::filesystem::path& db, int count) {
         c.provider = "local";
         c.type = n % 2 ? "8xH100" : "1xH100";
         c.nodes = n % 4 == 0 ? 2 : 1;
+        c.topology = c.nodes > 1 ? core::Topology::Jumphost : core::Topology::Single;
         c.created_at = now - (count - n) * 60;
         c.labels = {{"team", n % 2 ? "vision" : "nlp"}};
         if (n % 5 == 0) c.expires_at = now + 3600;

@@ -55,6 +55,7 @@ Cluster make_cluster(const std::string& listed_id, Group members, bool keep_id,
     // The shape as found: a jumphost means a multi-node cluster, even with its workers gone.
     const bool jumphost = c.instances.front().role == Role::Jumphost;
     c.nodes = std::max(workers, jumphost ? 2 : 1);
+    c.topology = jumphost ? Topology::Jumphost : Topology::Single;
     return c;
 }
 

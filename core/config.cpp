@@ -106,6 +106,14 @@ std::optional<std::int64_t> Settings::integer(std::string_view key) const {
     throw type_error(*this, key, "an integer", m_impl->source);
 }
 
+std::optional<double> Settings::number(std::string_view key) const {
+    const auto* n = lookup(m_impl, key);
+    if (!n) return std::nullopt;
+    if (const auto* v = n->as_floating_point()) return v->get();
+    if (const auto* v = n->as_integer()) return static_cast<double>(v->get());
+    throw type_error(*this, key, "a number", m_impl->source);
+}
+
 std::optional<bool> Settings::boolean(std::string_view key) const {
     const auto* n = lookup(m_impl, key);
     if (!n) return std::nullopt;

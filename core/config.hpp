@@ -39,6 +39,7 @@ class Settings {
     std::vector<std::string> keys() const;
     std::optional<std::string> string(std::string_view key) const;
     std::optional<std::int64_t> integer(std::string_view key) const;
+    std::optional<double> number(std::string_view key) const;  // an integer or a float
     std::optional<bool> boolean(std::string_view key) const;
     std::optional<std::vector<std::string>> strings(std::string_view key) const;  // an array
     // A duration such as "12s" or "500ms" (core/duration), or `fallback` when absent.

@@ -85,8 +85,15 @@ Cluster Engine::plan(const CreateRequest& r) {
                     "unknown instance type '" + r.type + "' for provider " + t.provider,
                     "types: " + names + " (see: grid types --provider " + t.provider + ")");
     }
-    if (r.nodes > 1 && !type->multi_node)
-        throw Error(ErrorKind::Usage, type->name + " is single-node only on " + t.provider);
+    if (r.nodes > 1 && !type->multi_node) {
+        std::string multi;
+        for (const auto& it : catalog)
+            if (it.multi_node) multi += (multi.empty() ? "" : ", ") + it.name;
+        throw Error(ErrorKind::Usage,
+                    type->name + " is single-node only on " + t.provider +
+                        ": clusters of several nodes are made of 8-GPU machines",
+                    multi.empty() ? "use -n 1" : "use -n 1, or one of: " + multi);
+    }
 
     Cluster c;
     c.id = new_cluster_id();
@@ -96,6 +103,7 @@ Cluster Engine::plan(const CreateRequest& r) {
     c.region = r.region;
     c.type = type->name;
     c.nodes = r.nodes;
+    c.topology = r.nodes >= 2 ? Topology::Jumphost : Topology::Single;
     c.container = r.container;
     c.group = r.group;
     c.labels = r.labels;
@@ -161,11 +169,14 @@ Cluster Engine::create(const CreateRequest& r) {
         p = &m.provider(m.target_of(c));
         if (interrupted()) throw Error(ErrorKind::Interrupted, "interrupted");
         m.observer.on_progress("launching " + std::to_string(requests.size()) + " instances");
-        p->launch(requests, [&](const std::string& name, const std::string& provider_id) {
+        p->launch(requests, [&](const Provider::Launched& launched) {
+            const std::string& name = launched.name;
+            const std::string& provider_id = launched.provider_id;
             const Instance* i = find_instance(c, name);
             if (!i) return;
             Instance updated = *i;
             updated.provider_id = provider_id;
+            updated.price_per_hour = launched.price_per_hour;
             m.store.update_instance_endpoint(updated);
             if (!m.move(*i, State::Provisioning, "capacity found")) {
                 // Destroyed while we were launching: do not leave the new machine behind.

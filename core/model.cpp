@@ -10,6 +10,17 @@ State Cluster::status() const {
     return cluster_status(states);
 }
 
+double Cluster::price_per_hour() const {
+    double total = 0;
+    for (const auto& i : instances)
+        if (is_live(i.state)) total += i.price_per_hour;
+    return total;
+}
+
+const char* to_string(Topology topology) {
+    return topology == Topology::Jumphost ? "jumphost" : "single";
+}
+
 ClusterSummary summarize(const Cluster& c) {
     ClusterSummary s;
     s.id = c.id;

@@ -42,8 +42,24 @@ struct Instance {
     std::string host_key;  // "ssh-ed25519 AAAA..." when the provider reports it
     std::string gpu_model;
     int gpu_count = 0;
+    // USD an hour, as the provider priced the instance's type when it was launched: cost and
+    // extensions are billed at it, whatever the price is later.
+    double price_per_hour = 0;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
+};
+
+// How a cluster's nodes are laid out: one node, or a jumphost in front of workers on a
+// private network.
+enum class Topology { Single, Jumphost };
+const char* to_string(Topology topology);  // "single", "jumphost"
+
+// A key authorized on every node of a cluster (besides the cluster's own).
+struct ClusterKey {
+    std::string public_key;  // one line, "type base64 [comment]"
+    std::string fingerprint;
+    std::string name;
+    std::int64_t added_at = 0;
 };
 
 struct Cluster {
@@ -57,6 +73,7 @@ struct Cluster {
     std::string container;
     std::string group;  // "category:group"
     std::map<std::string, std::string> labels;
+    Topology topology = Topology::Single;
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     std::optional<std::int64_t> expires_at;  // from --ttl
@@ -64,10 +81,28 @@ struct Cluster {
     bool archived = false;
     EndReason end_reason = EndReason::None;
     std::string end_detail;
-    std::vector<Instance> instances;  // jumphost first, then workers by index
+    // While on, nothing destroys the cluster: not a user, its TTL, idleness or a job's end.
+    bool deletion_protection = false;
+    std::optional<std::int64_t> idle_timeout;  // seconds
+    std::vector<Instance> instances;           // jumphost first, then workers by index
 
     State status() const;
-    bool multi_node() const { return nodes >= 2; }
+    bool multi_node() const { return topology == Topology::Jumphost; }
+    // USD an hour for all its instances that are not ended, at their recorded prices.
+    double price_per_hour() const;
+};
+
+// Storage that outlives clusters, attached to any number of them (on every node, at
+// /mnt/NAME).
+struct Volume {
+    std::string name;
+    std::string provider;
+    std::string profile;
+    std::string region;
+    int size_gb = 0;
+    std::string provider_id;  // the provider's own id for it, where it has one
+    std::int64_t created_at = 0;
+    std::vector<std::string> attached_to;  // cluster ids
 };
 
 // What lists show of a cluster: everything but the instances. The store keeps the status of

@@ -81,9 +81,14 @@ class Provider {
     virtual Capabilities capabilities() const = 0;
     virtual std::vector<InstanceType> catalog() = 0;
 
-    // Launches the requests, reporting each one with its provider id as soon as the provider
-    // has accepted it, on the calling thread, so that the engine records it before going on.
-    using LaunchedFn = std::function<void(const std::string& name, const std::string& provider_id)>;
+    // Launches the requests, reporting each one as soon as the provider has accepted it, on the
+    // calling thread, so that the engine records it before going on.
+    struct Launched {
+        std::string name;
+        std::string provider_id;
+        double price_per_hour = 0;  // of the type launched, as the provider prices it now
+    };
+    using LaunchedFn = std::function<void(const Launched&)>;
     virtual void launch(std::span<const LaunchRequest> requests, const LaunchedFn& launched) = 0;
 
     // One batched look at many instances. An id missing from the result is unknown to the

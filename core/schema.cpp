@@ -86,6 +86,39 @@ CREATE TABLE operations(
   stop_requested INTEGER NOT NULL DEFAULT 0
 );
 )sql",
+    // 3: a cluster's topology, deletion protection, idle timeout and keys; what each instance
+    // costs an hour, as priced at launch; volumes and where they are attached
+    R"sql(
+ALTER TABLE clusters ADD COLUMN topology TEXT NOT NULL DEFAULT 'single';
+UPDATE clusters SET topology = 'jumphost' WHERE nodes >= 2;
+ALTER TABLE clusters ADD COLUMN deletion_protection INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clusters ADD COLUMN idle_timeout INTEGER;
+ALTER TABLE instances ADD COLUMN price_per_hour REAL NOT NULL DEFAULT 0;
+CREATE TABLE cluster_keys(
+  cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+  fingerprint TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY(cluster_id, fingerprint)
+);
+CREATE TABLE volumes(
+  name TEXT PRIMARY KEY,
+  provider TEXT NOT NULL,
+  profile TEXT NOT NULL DEFAULT '',
+  region TEXT NOT NULL DEFAULT '',
+  size_gb INTEGER NOT NULL,
+  provider_id TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE attachments(
+  volume TEXT NOT NULL REFERENCES volumes(name),
+  cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+  attached_at INTEGER NOT NULL,
+  PRIMARY KEY(volume, cluster_id)
+);
+CREATE INDEX attachments_cluster ON attachments(cluster_id);
+)sql",
 };
 
 }  // namespace

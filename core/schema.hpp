@@ -8,7 +8,7 @@
 
 namespace core {
 
-inline constexpr int k_latest_schema_version = 2;
+inline constexpr int k_latest_schema_version = 3;
 
 int schema_version(sqlite3* db);
 // Brings the database up to k_latest_schema_version in one transaction. Throws core::Error

@@ -33,6 +33,10 @@ class Stmt {
         return *this;
     }
     Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+    Stmt& bind(int i, double v) {
+        sqlite3_bind_double(m_stmt, i, v);
+        return *this;
+    }
     Stmt& bind(int i, std::optional<std::int64_t> v) {
         if (v) return bind(i, *v);
         sqlite3_bind_null(m_stmt, i);
@@ -55,6 +59,7 @@ class Stmt {
                  : std::string();
     }
     std::int64_t integer(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    double real(int col) const { return sqlite3_column_double(m_stmt, col); }
     std::optional<std::int64_t> opt_integer(int col) const {
         if (sqlite3_column_type(m_stmt, col) == SQLITE_NULL) return std::nullopt;
         return integer(col);

@@ -59,7 +59,8 @@ void update_cluster_status(sqlite3* db, const std::string& cluster_id) {
 
 constexpr const char* k_cluster_columns =
     "id, name, provider, profile, region, type, nodes, container, grp, labels, created_at, "
-    "updated_at, expires_at, ended_at, archived, end_reason, end_detail";
+    "updated_at, expires_at, ended_at, archived, end_reason, end_detail, topology, "
+    "deletion_protection, idle_timeout";
 
 Cluster read_cluster(const Stmt& s) {
     Cluster c;
@@ -80,12 +81,15 @@ Cluster read_cluster(const Stmt& s) {
     c.archived = s.integer(14) != 0;
     c.end_reason = parse_end_reason(s.text(15)).value_or(EndReason::None);
     c.end_detail = s.text(16);
+    c.topology = s.text(17) == "jumphost" ? Topology::Jumphost : Topology::Single;
+    c.deletion_protection = s.integer(18) != 0;
+    c.idle_timeout = s.opt_integer(19);
     return c;
 }
 
 constexpr const char* k_instance_columns =
     "id, cluster_id, role, idx, state, state_reason, provider_id, public_ip, private_ip, "
-    "ssh_port, ssh_user, host_key, gpu_model, gpu_count, created_at, updated_at";
+    "ssh_port, ssh_user, host_key, gpu_model, gpu_count, created_at, updated_at, price_per_hour";
 
 Instance read_instance(const Stmt& s) {
     Instance i;
@@ -105,6 +109,7 @@ Instance read_instance(const Stmt& s) {
     i.gpu_count = static_cast<int>(s.integer(13));
     i.created_at = s.integer(14);
     i.updated_at = s.integer(15);
+    i.price_per_hour = s.real(16);
     return i;
 }
 
@@ -292,6 +297,14 @@ bool run_owned(sqlite3* db, const std::string& sql, const std::string& cluster_i
     return changed;
 }
 
+void insert_cluster_key(sqlite3* db, const std::string& cluster_id, const ClusterKey& k) {
+    Stmt s(db,
+           "INSERT OR REPLACE INTO cluster_keys(cluster_id, fingerprint, public_key, name, "
+           "added_at) VALUES(?,?,?,?,?)");
+    s.bind(1, cluster_id).bind(2, k.fingerprint).bind(3, k.public_key).bind(4, k.name);
+    s.bind(5, k.added_at).run();
+}
+
 // A name stands for one cluster: not one a cluster not archived uses, nor the start of an id.
 void ensure_name_free(sqlite3* db, const std::string& name) {
     Stmt taken(db, "SELECT id, status FROM clusters WHERE name = ? AND archived = 0 LIMIT 1");
@@ -318,7 +331,8 @@ void ensure_name_free(sqlite3* db, const std::string& name) {
 
 }  // namespace
 
-bool Store::insert_cluster(const Cluster& c, const Operation* owner) {
+bool Store::insert_cluster(const Cluster& c, const Operation* owner,
+                           const std::vector<ClusterKey>& keys) {
     sqlite3* db = m_impl->db;
     WriteTx tx(db);
     if (!c.name.empty()) ensure_name_free(db, c.name);
@@ -334,22 +348,26 @@ bool Store::insert_cluster(const Cluster& c, const Operation* owner) {
         labels[k] = v;
     Stmt s(db,
            "INSERT INTO clusters(id, name, provider, profile, region, type, nodes, container, grp, "
-           "labels, created_at, updated_at, expires_at, gpus) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+           "labels, created_at, updated_at, expires_at, gpus, topology, deletion_protection, "
+           "idle_timeout) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind(1, c.id).bind(2, c.name).bind(3, c.provider).bind(4, c.profile).bind(5, c.region);
     s.bind(6, c.type).bind(7, c.nodes).bind(8, c.container).bind(9, c.group);
     s.bind(10, labels.dump()).bind(11, c.created_at).bind(12, c.created_at);
     int gpus = 0;
     for (const auto& i : c.instances)
         gpus += i.gpu_count;
-    s.bind(13, c.expires_at).bind(14, gpus).run();
+    s.bind(13, c.expires_at).bind(14, gpus).bind(15, to_string(c.topology));
+    s.bind(16, c.deletion_protection ? 1 : 0).bind(17, c.idle_timeout).run();
     for (const auto& i : c.instances) {
         Stmt si(db,
                 "INSERT INTO instances(id, cluster_id, role, idx, state, gpu_model, gpu_count, "
-                "created_at, updated_at) VALUES(?,?,?,?,?,?,?,?,?)");
+                "created_at, updated_at, price_per_hour) VALUES(?,?,?,?,?,?,?,?,?,?)");
         si.bind(1, i.id).bind(2, c.id).bind(3, to_string(i.role)).bind(4, i.index);
         si.bind(5, to_string(i.state)).bind(6, i.gpu_model).bind(7, i.gpu_count);
-        si.bind(8, c.created_at).bind(9, c.created_at).run();
+        si.bind(8, c.created_at).bind(9, c.created_at).bind(10, i.price_per_hour).run();
     }
+    for (const auto& k : keys)
+        insert_cluster_key(db, c.id, k);
     Event e;
     e.cluster_id = c.id;
     e.kind = EventKind::Created;
@@ -539,9 +557,10 @@ void Store::update_instance_endpoint(const Instance& i) {
     WriteTx tx(db);
     Stmt s(db,
            "UPDATE instances SET provider_id = ?, public_ip = ?, private_ip = ?, ssh_port = ?, "
-           "ssh_user = ?, host_key = ?, updated_at = ? WHERE id = ?");
+           "ssh_user = ?, host_key = ?, price_per_hour = ?, updated_at = ? WHERE id = ?");
     s.bind(1, i.provider_id).bind(2, i.public_ip).bind(3, i.private_ip).bind(4, i.ssh_port);
-    s.bind(5, i.ssh_user).bind(6, i.host_key).bind(7, now_unix()).bind(8, i.id).run();
+    s.bind(5, i.ssh_user).bind(6, i.host_key).bind(7, i.price_per_hour).bind(8, now_unix());
+    s.bind(9, i.id).run();
     tx.commit();
 }
 

@@ -53,7 +53,8 @@ class Store {
     // transaction: one that a cluster not archived uses, or that starts another cluster's id,
     // is an error (InvalidState). Returns false, inserting nothing, when the id starts with
     // another cluster's name (the name would then stand for two clusters): pick another id.
-    bool insert_cluster(const Cluster& cluster, const Operation* owner = nullptr);
+    bool insert_cluster(const Cluster& cluster, const Operation* owner = nullptr,
+                        const std::vector<ClusterKey>& keys = {});
 
     std::optional<Cluster> find_cluster(const std::string& id) const;
     std::vector<Cluster> list_clusters(const ClusterQuery& query = {}) const;
@@ -79,7 +80,7 @@ class Store {
     bool transition(const std::string& instance_id, State from, State to,
                     const std::string& reason);
 
-    // Provider facts about an instance: provider id, addresses, port, user, host key.
+    // Provider facts about an instance: provider id, addresses, port, user, host key, price.
     void update_instance_endpoint(const Instance& instance);
 
     void record_event(const Event& event);

@@ -73,7 +73,8 @@ std::vector<MappedType> map_catalog(const std::vector<ApiInstanceType>& types) {
         m.type.regions = t->regions_with_capacity;
         // Lambda says where there is room, not how much: one node is all that is certain.
         m.type.available = t->regions_with_capacity.empty() ? 0 : 1;
-        m.type.multi_node = true;
+        // Seed 002: clusters of several nodes are made of the 8-GPU machines.
+        m.type.multi_node = m.type.gpu_count == 8;
         out.push_back(std::move(m));
     }
     std::sort(out.begin(), out.end(), [](const MappedType& a, const MappedType& b) {

@@ -93,9 +93,13 @@ class LambdaProvider final : public core::Provider {
 
         // Idempotent by name: whatever an earlier attempt already started is taken, not doubled.
         std::map<std::string, std::string> existing = live_by_name();
+        const auto price = [&](const core::LaunchRequest& r) {
+            return r.role == core::Role::Jumphost ? find_type(types, jumphost).type.price_per_hour
+                                                  : worker.type.price_per_hour;
+        };
         for (const auto& r : requests) {
             if (const auto it = existing.find(r.name); it != existing.end()) {
-                launched(r.name, it->second);
+                launched({r.name, it->second, price(r)});
                 continue;
             }
             if (core::interrupted()) throw Error(ErrorKind::Interrupted, "interrupted");
@@ -106,7 +110,7 @@ class LambdaProvider final : public core::Provider {
             spec.ssh_key_name = key;
             spec.file_systems = m_file_systems;
             spec.user_data = user_data(r);
-            launched(r.name, launch_once(spec));
+            launched({r.name, launch_once(spec), price(r)});
         }
     }
 

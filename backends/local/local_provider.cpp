@@ -38,6 +38,15 @@ int gpu_memory_gb(const std::string& model) {
     return it == known.end() ? 0 : it->second;
 }
 
+// USD per GPU-hour, close to public on-demand prices, so that cost, extensions and budgets
+// mean something without a cloud account. Shown as emulated, like the GPUs.
+double default_gpu_price(const std::string& model) {
+    static const std::map<std::string, double> known = {
+        {"H100", 2.49}, {"H200", 3.29}, {"B200", 4.99}, {"A100", 1.29}, {"L40S", 0.99}};
+    const auto it = known.find(model);
+    return it == known.end() ? 1.00 : it->second;
+}
+
 std::string current_user() {
     if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
     return "root";
@@ -45,7 +54,10 @@ std::string current_user() {
 
 struct Capacity {
     int max_instances = k_default_max_instances;
-    std::map<std::string, int> gpus;  // model -> emulated GPUs on this machine
+    std::map<std::string, int> gpus;          // model -> emulated GPUs on this machine
+    std::map<std::string, double> gpu_price;  // model -> USD per GPU-hour
+    // The types several nodes can be made of; empty: every 8-GPU type (seed 002).
+    std::set<std::string> multi_node_types;
 };
 
 Capacity read_capacity(const core::Settings& s) {
@@ -69,6 +81,16 @@ Capacity read_capacity(const core::Settings& s) {
             if (n > 0) c.gpus[model] = static_cast<int>(n);
         }
     }
+    const core::Settings prices = s.table("prices");
+    for (const auto& [model, n] : c.gpus) {
+        const double price = prices.number(model).value_or(default_gpu_price(model));
+        if (price < 0 || price > 1000)
+            throw Error(ErrorKind::Usage, "config: " + prices.path() + "." + model +
+                                              " must be USD per GPU-hour, 0 to 1000");
+        c.gpu_price[model] = price;
+    }
+    for (const auto& t : s.strings("multi_node_types").value_or(std::vector<std::string>{}))
+        c.multi_node_types.insert(t);
     return c;
 }
 
@@ -134,10 +156,12 @@ class LocalProvider final : public core::Provider {
                 t.gpu_model = model;
                 t.gpu_count = size;
                 t.gpu_memory_gb = gpu_memory_gb(model);
-                t.price_per_hour = 0;
+                t.price_per_hour = size * m_capacity.gpu_price.at(model);
                 t.available = std::max(
                     0, std::min(free_gpus / size, m_capacity.max_instances - used.instances));
-                t.multi_node = true;
+                t.multi_node = m_capacity.multi_node_types.empty()
+                                   ? size == 8
+                                   : m_capacity.multi_node_types.count(t.name) != 0;
                 t.emulated = true;
                 out.push_back(t);
             }
@@ -245,10 +269,18 @@ class LocalProvider final : public core::Provider {
                 fresh.push_back({r, &q});
             }
         }
-        for (const auto& name : existing)
-            launched(name, name);
+        // Jumphosts are free here: they hold no GPU.
+        const auto price = [&](const core::LaunchRequest& q) {
+            int count = 0;
+            std::string model;
+            if (q.role == core::Role::Jumphost || !parse_type(q.type, count, model)) return 0.0;
+            return count * m_capacity.gpu_price.at(model);
+        };
+        for (const auto& q : requests)
+            if (std::find(existing.begin(), existing.end(), q.name) != existing.end())
+                launched({q.name, q.name, price(q)});
         for (const auto& p : fresh)
-            launched(p.record.name, p.record.name);
+            launched({p.record.name, p.record.name, price(*p.request)});
 
         // Machines come up in parallel: a cluster of eight takes about as long as one.
         std::vector<std::string> errors(fresh.size());

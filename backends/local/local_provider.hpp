@@ -12,6 +12,7 @@ namespace backends::local {
 // sshd on a loopback address. Registered as "local".
 std::unique_ptr<core::Provider> make_provider(const core::ProviderContext& context);
 // The settings of [providers.local]: capacity, the network, the user sessions run as.
-inline const std::vector<std::string> k_settings = {"gpus", "max_instances", "network", "user"};
+inline const std::vector<std::string> k_settings = {"gpus",    "max_instances", "multi_node_types",
+                                                    "network", "prices",        "user"};
 
 }  // namespace backends::local

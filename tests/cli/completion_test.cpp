@@ -37,8 +37,8 @@ std::string bash_complete(const test::Grid& g, const std::string& line) {
 // A cluster in the store for the id completions; its creation fails on capacity, which needs
 // no sshd.
 std::string failed_cluster(const test::Grid& g) {
-    g.write_config("[providers.local]\ngpus = { H100 = 1 }\n");
-    g.run({"cluster", "create", "1xH100", "-n", "2", "--name", "tiny", "-i", g.pubkey().string()});
+    g.write_config("[providers.local]\ngpus = { H100 = 8 }\n");
+    g.run({"cluster", "create", "8xH100", "-n", "2", "--name", "tiny", "-i", g.pubkey().string()});
     const auto ids = g.ok({"cluster", "list", "-q"}).out;
     REQUIRE(ids.size() == 9);
     return ids.substr(0, 8);

@@ -56,7 +56,7 @@ class FakeProvider final : public core::Provider {
                 throw core::Error(core::ErrorKind::Provider, "fake cloud broke mid-launch");
             const std::string id = "i-" + r.name;
             g_cloud.instances[id] = core::Observation{};  // booting
-            launched(r.name, id);
+            launched({r.name, id, r.role == core::Role::Worker ? 19.92 : 0.5});
             if (g_cloud.after_launch) g_cloud.after_launch();
         }
     }

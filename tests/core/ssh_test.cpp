@@ -16,6 +16,7 @@ core::Cluster two_node_cluster() {
     c.provider = "local";
     c.type = "8xH100";
     c.nodes = 2;
+    c.topology = core::Topology::Jumphost;
     core::Instance j;
     j.id = "k3m9x2ab-jumphost";
     j.role = core::Role::Jumphost;

@@ -108,7 +108,7 @@ TEST_CASE("cluster slurm: submit --teardown destroys the cluster once the job ha
           "[local][slurm]") {
     require_slurm();
     test::Grid g;
-    const std::string id = g.create({"1xH100", "-n", "2"});
+    const std::string id = g.create({"8xH100", "-n", "2"});
     const auto sub =
         g.ok({"queue", "submit", "--cluster", id, "--teardown", "--wrap", "sleep 2", "-q"});
     const std::string job = sub.out.substr(0, sub.out.find('\n'));
@@ -140,7 +140,7 @@ TEST_CASE("cluster slurm: without slurmctld a cluster comes up without Slurm and
     const std::string script = R"(
 mount --bind "$1" /usr/sbin/slurmctld || exit 77
 grid=$2
-id=$("$grid" cluster create 1xH100 -n 2 -i "$4" -q 2> "$3/create.err") || { cat "$3/create.err"; exit 1; }
+id=$("$grid" cluster create 8xH100 -n 2 -i "$4" -q 2> "$3/create.err") || { cat "$3/create.err"; exit 1; }
 echo "$id" > "$3/id"
 "$grid" cluster info "$id" -o json > "$3/info.json"
 "$grid" queue nodes --cluster "$id" > /dev/null 2> "$3/nodes.err"

@@ -55,7 +55,7 @@ struct Local {
     std::vector<std::string> launch(const std::vector<core::LaunchRequest>& reqs) {
         std::vector<std::string> ids;
         provider->launch(reqs,
-                         [&](const std::string&, const std::string& id) { ids.push_back(id); });
+                         [&](const core::Provider::Launched& l) { ids.push_back(l.provider_id); });
         return ids;
     }
 
