@@ -4,7 +4,8 @@
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/help_text.hpp"
-#include "cli/output/views.hpp"
+#include "cli/output/cluster_views.hpp"
+#include "cli/output/json_text.hpp"
 #include "core/errors.hpp"
 
 namespace cli {

@@ -4,8 +4,10 @@
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/help_text.hpp"
+#include "cli/output/cluster_views.hpp"
+#include "cli/output/json_text.hpp"
 #include "cli/output/progress.hpp"
-#include "cli/output/views.hpp"
+#include "core/duration.hpp"
 #include "core/errors.hpp"
 
 namespace cli {
@@ -35,7 +37,7 @@ void run_cluster_info(Context& ctx, const InfoOptions& o) {
     else if (ctx.quiet())
         std::cout << c.id << '\n';
     else
-        print_cluster_table(std::cout, c, ctx.color_stdout());
+        print_cluster_table(std::cout, c, core::now_unix(), ctx.color_stdout());
 }
 
 }  // namespace

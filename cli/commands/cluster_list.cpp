@@ -7,8 +7,10 @@
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/help_text.hpp"
+#include "cli/output/cluster_views.hpp"
+#include "cli/output/json_text.hpp"
 #include "cli/output/progress.hpp"
-#include "cli/output/views.hpp"
+#include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/memory.hpp"
 
@@ -114,7 +116,7 @@ void run_cluster_list(Context& ctx, const ListOptions& o) {
                                          "-i ~/.ssh/id_ed25519.pub\n"
                                        : "No cluster matches.\n");
     else
-        print_clusters_table(std::cout, shown, ctx.color_stdout());
+        print_clusters_table(std::cout, shown, core::now_unix(), ctx.color_stdout());
 }
 
 }  // namespace

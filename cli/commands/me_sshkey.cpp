@@ -4,7 +4,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/help_text.hpp"
-#include "cli/output/views.hpp"
+#include "cli/output/key_views.hpp"
 #include "core/duration.hpp"
 #include "core/errors.hpp"
 #include "core/ids.hpp"

@@ -5,7 +5,7 @@
 #include "cli/commands/commands.hpp"
 #include "cli/context.hpp"
 #include "cli/help_text.hpp"
-#include "cli/output/views.hpp"
+#include "cli/output/json_text.hpp"
 #include "core/files.hpp"
 #include "core/ssh.hpp"
 

@@ -3,8 +3,8 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
+#include "cli/output/json_text.hpp"
 #include "cli/output/table.hpp"
-#include "cli/output/views.hpp"
 #include "core/duration.hpp"
 
 namespace cli {

@@ -1,9 +1,10 @@
-#include "cli/output/views.hpp"
+#include "cli/output/cluster_views.hpp"
 
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/output/json_text.hpp"
 #include "cli/output/table.hpp"
 #include "core/duration.hpp"
 
@@ -31,10 +32,6 @@ std::string address_text(const core::Instance& i) {
 }
 
 }  // namespace
-
-std::string age(std::int64_t since_unix) {
-    return core::format_duration(std::chrono::seconds(core::now_unix() - since_unix));
-}
 
 // The fields every cluster document has, in lists and in `cluster info` alike.
 json summary_json(const core::ClusterSummary& c) {
@@ -87,13 +84,9 @@ json cluster_json(const core::Cluster& c) {
     return doc;
 }
 
-void print_json(std::ostream& out, const json& doc) {
-    out << doc.dump(2) << '\n';
-}
-
 void print_clusters_table(std::ostream& out,
-                          const std::vector<const core::ClusterSummary*>& clusters, bool color) {
-    const std::int64_t now = core::now_unix();
+                          const std::vector<const core::ClusterSummary*>& clusters,
+                          std::int64_t now, bool color) {
     print_table(
         out, {"ID", "NAME", "STATUS", "TYPE", "NODES", "GPUS", "PROVIDER", "AGE", "TTL"},
         clusters.size(),
@@ -146,7 +139,7 @@ void print_clusters(std::ostream& out, const std::vector<core::Cluster>& cluster
             << '\n';
 }
 
-void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) {
+void print_cluster_table(std::ostream& out, const core::Cluster& c, std::int64_t now, bool color) {
     const auto s = c.status();
     Fields f;
     f.add("Cluster", c.name.empty() ? c.id : c.id + " (" + c.name + ")");
@@ -163,10 +156,11 @@ void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) 
     }
     f.add("Type", what);
     f.add("Provider", c.profile.empty() ? c.provider : c.provider + " (profile " + c.profile + ")");
-    f.add("Created", core::format_rfc3339(c.created_at) + " (" + age(c.created_at) + " ago)");
+    f.add("Created", core::format_rfc3339(c.created_at) + " (" +
+                         core::format_duration(std::chrono::seconds(now - c.created_at)) + " ago)");
     if (c.expires_at)
-        f.add("Expires", core::format_rfc3339(*c.expires_at) + " (ttl " +
-                             ttl_text(summary, core::now_unix()) + ")");
+        f.add("Expires",
+              core::format_rfc3339(*c.expires_at) + " (ttl " + ttl_text(summary, now) + ")");
     if (!c.group.empty()) f.add("Group", c.group);
     if (!c.labels.empty()) {
         std::string labels;
@@ -204,65 +198,6 @@ void print_cluster_table(std::ostream& out, const core::Cluster& c, bool color) 
 
 void print_cluster_json(std::ostream& out, const core::Cluster& c) {
     print_json(out, cluster_json(c));
-}
-
-void print_types_table(std::ostream& out, const std::vector<core::InstanceType>& types,
-                       bool color) {
-    print_table(
-        out, {"TYPE", "GPUS", "GPU", "GPU MEMORY", "PRICE/H", "AVAILABLE", "MULTI-NODE"},
-        types.size(),
-        [&](std::size_t r, Row& row) {
-            const auto& it = types[r];
-            row.add(it.name);
-            row.add(std::to_string(it.gpu_count));
-            row.add(it.gpu_model + (it.emulated ? " (emulated)" : ""));
-            row.add(it.gpu_memory_gb ? std::to_string(it.gpu_memory_gb) + " GB" : "-");
-            row.add(fmt::format("${:.2f}", it.price_per_hour));
-            row.add(std::to_string(it.available), it.available > 0 ? Color::Green : Color::Dim);
-            row.add(it.multi_node ? "yes" : "no");
-        },
-        color);
-}
-
-void print_types_json(std::ostream& out, const std::string& provider,
-                      const std::vector<core::InstanceType>& types) {
-    json list = json::array();
-    for (const auto& it : types)
-        list.push_back({{"name", it.name},
-                        {"gpu_model", it.gpu_model},
-                        {"gpus", it.gpu_count},
-                        {"gpu_memory_gb", it.gpu_memory_gb},
-                        {"vcpus", it.vcpus},
-                        {"memory_gb", it.memory_gb},
-                        {"price_per_hour", it.price_per_hour},
-                        {"available", it.available},
-                        {"multi_node", it.multi_node},
-                        {"emulated", it.emulated},
-                        {"regions", it.regions}});
-    print_json(out, {{"provider", provider}, {"types", list}});
-}
-
-void print_keys_table(std::ostream& out, const std::vector<core::SshKey>& keys, bool color) {
-    print_table(
-        out, {"NAME", "TYPE", "FINGERPRINT", "ADDED"}, keys.size(),
-        [&](std::size_t r, Row& row) {
-            const auto& k = keys[r];
-            row.add(k.name);
-            row.add(std::string_view(k.public_key).substr(0, k.public_key.find(' ')));
-            row.add(k.fingerprint);
-            row.add(core::format_rfc3339(k.created_at));
-        },
-        color);
-}
-
-void print_keys_json(std::ostream& out, const std::vector<core::SshKey>& keys) {
-    json list = json::array();
-    for (const auto& k : keys)
-        list.push_back({{"name", k.name},
-                        {"public_key", k.public_key},
-                        {"fingerprint", k.fingerprint},
-                        {"created_at", core::format_rfc3339(k.created_at)}});
-    print_json(out, {{"keys", list}});
 }
 
 }  // namespace cli
