@@ -75,11 +75,14 @@ json cluster_json(const core::Cluster& c) {
             {"ssh_user", i.ssh_user.empty() ? json(nullptr) : json(i.ssh_user)},
             {"gpu_model", i.gpu_model.empty() ? json(nullptr) : json(i.gpu_model)},
             {"gpus", i.gpu_count},
+            {"price_per_hour", i.price_per_hour},
         });
     }
     json doc = summary_json(core::summarize(c));
     doc["region"] = c.region.empty() ? json(nullptr) : json(c.region);
     doc["container"] = c.container.empty() ? json(nullptr) : json(c.container);
+    doc["topology"] = core::to_string(c.topology);
+    doc["price_per_hour"] = c.price_per_hour();
     doc["instances"] = instances;
     return doc;
 }

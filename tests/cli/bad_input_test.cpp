@@ -35,6 +35,10 @@ TEST_CASE("usage errors exit 2", "[cli][errors]") {
     const std::string key = g.pubkey().string();
     expect_error(g, {"cluster", "create", "3xV100", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "1xH100", "-n", "0", "-i", key}, 2);
+    // Several nodes are made of 8-GPU machines: the error names them.
+    const auto single = expect_error(g, {"cluster", "create", "1xH100", "-n", "2", "-i", key}, 2);
+    CHECK(single.err.find("1xH100 is single-node only") != std::string::npos);
+    CHECK(single.err.find("8xH100") != std::string::npos);
     expect_error(g, {"cluster", "create", "1xH100", "-n", "abc", "-i", key}, 2);
     expect_error(g, {"cluster", "create", "8xH100", "-n", "2", "--container", "pytorch", "-i", key},
                  2);

@@ -216,3 +216,20 @@ TEST_CASE("Ctrl-C during create stops it and leaves nothing running", "[cli][clu
     }
     CHECK(ended >= 2);
 }
+
+TEST_CASE("a cluster keeps the prices its instances were launched at", "[cli][cluster]") {
+    test::require_sshd();
+    test::Grid g;
+    const std::string id = g.create({"8xH100", "-n", "2"});
+    auto doc = g.ok({"cluster", "info", id, "-o", "json"}).json();
+    CHECK(doc["topology"] == "jumphost");
+    CHECK(doc["price_per_hour"].get<double>() == Approx(2 * 19.92));
+    CHECK(doc["instances"][0]["price_per_hour"].get<double>() == 0);  // the jumphost
+    CHECK(doc["instances"][1]["price_per_hour"].get<double>() == Approx(19.92));
+    // A later price is for later launches.
+    g.write_config("[providers.local]\nprices = { H100 = 9.0 }\n");
+    doc = g.ok({"cluster", "info", id, "-o", "json"}).json();
+    CHECK(doc["price_per_hour"].get<double>() == Approx(2 * 19.92));
+    g.ok({"cluster", "destroy", id, "--yes"});
+    CHECK(g.ok({"cluster", "info", id, "-o", "json"}).json()["price_per_hour"] == 0);
+}

@@ -124,3 +124,25 @@ TEST_CASE("--help and list never load the HTTP library", "[cli][speed]") {
         CHECK(r.err.find("libssl") == std::string::npos);
     }
 }
+
+TEST_CASE("local types carry emulated prices and say which make clusters of several nodes",
+          "[cli][output]") {
+    test::Grid g;
+    auto doc = g.ok({"types", "-o", "json"}).json();
+    std::map<std::string, nlohmann::json> by_name;
+    for (const auto& t : doc["types"])
+        by_name[t["name"]] = t;
+    CHECK(by_name.at("8xH100")["price_per_hour"].get<double>() == Approx(19.92));
+    CHECK(by_name.at("1xH100")["price_per_hour"].get<double>() == Approx(2.49));
+    CHECK(by_name.at("8xH100")["multi_node"] == true);
+    CHECK(by_name.at("4xH100")["multi_node"] == false);
+    CHECK(by_name.at("8xH100")["emulated"] == true);
+    // Both are the config's to change.
+    g.write_config("[providers.local]\nprices = { H100 = 1.5 }\nmulti_node_types = [\"4xH100\"]\n");
+    doc = g.ok({"types", "-o", "json"}).json();
+    for (const auto& t : doc["types"])
+        by_name[t["name"]] = t;
+    CHECK(by_name.at("4xH100")["price_per_hour"].get<double>() == Approx(6.0));
+    CHECK(by_name.at("4xH100")["multi_node"] == true);
+    CHECK(by_name.at("8xH100")["multi_node"] == false);
+}
