@@ -1,5 +1,7 @@
 #include "core/keygen.hpp"
 
+#include "core/digest.hpp"
+
 #include <dlfcn.h>
 #include <sys/random.h>
 
@@ -54,37 +56,6 @@ void put_u32(std::string& out, std::uint32_t v) {
 void put_string(std::string& out, const std::string& s) {
     put_u32(out, static_cast<std::uint32_t>(s.size()));
     out += s;
-}
-
-std::string base64(const std::string& in) {
-    static constexpr char table[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        const std::uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                                (static_cast<unsigned char>(in[i + 1]) << 8) |
-                                static_cast<unsigned char>(in[i + 2]);
-        out += table[v >> 18];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += table[v & 63];
-    }
-    if (i + 1 == in.size()) {
-        const std::uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-        out += table[v >> 18];
-        out += table[(v >> 12) & 63];
-        out += "==";
-    } else if (i + 2 == in.size()) {
-        const std::uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                                (static_cast<unsigned char>(in[i + 1]) << 8);
-        out += table[v >> 18];
-        out += table[(v >> 12) & 63];
-        out += table[(v >> 6) & 63];
-        out += '=';
-    }
-    return out;
 }
 
 bool random_bytes(unsigned char* buf, std::size_t n) {
@@ -143,13 +114,14 @@ std::optional<KeyPairText> ed25519_keypair(const std::string& comment) {
     std::fill(secret.begin(), secret.end(), '\0');
 
     KeyPairText out;
-    const std::string encoded = base64(blob);
+    const std::string encoded = base64_encode(blob);
     std::fill(blob.begin(), blob.end(), '\0');
     out.private_key = "-----BEGIN OPENSSH PRIVATE KEY-----\n";
     for (std::size_t i = 0; i < encoded.size(); i += 70)
         out.private_key += encoded.substr(i, 70) + "\n";
     out.private_key += "-----END OPENSSH PRIVATE KEY-----\n";
-    out.public_key = type + " " + base64(public_blob) + (comment.empty() ? "" : " " + comment);
+    out.public_key =
+        type + " " + base64_encode(public_blob) + (comment.empty() ? "" : " " + comment);
     return out;
 }
 
